@@ -1,0 +1,315 @@
+"""Text anchoring: pure Python, no Django.
+
+Offsets are Unicode code points of the canonical source text (Python string
+indexes). Browsers measure in UTF-16 code units; the helpers here convert.
+An anchor carries both a position (start/end, as a W3C TextPositionSelector)
+and a quote (exact/prefix/suffix, as a TextQuoteSelector), so it can be
+verified, and re-found after the text changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+CONTEXT = 32
+
+
+class AnchorError(ValueError):
+    """A span or quote that cannot be placed in the text; the message is for users."""
+
+
+class TextError(ValueError):
+    """Text that cannot be accepted as a source; the message is for users."""
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    start: int
+    end: int
+    exact: str
+    prefix: str = ""
+    suffix: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A run of text covered by the same set of spans (keys in span order)."""
+
+    start: int
+    end: int
+    text: str
+    keys: tuple = field(default=())
+
+
+# --- normalising -------------------------------------------------------------
+
+
+def normalize_text(raw: str) -> str:
+    """Canonical form of a source text: NFC, LF line ends, no NUL.
+
+    Nothing is stripped: leading and trailing whitespace stay where they are.
+    """
+    if "\x00" in raw:
+        raise TextError("The text contains NUL characters; it looks like a binary file.")
+    text = raw.replace("\r\n", "\n").replace("\r", "\n")
+    return unicodedata.normalize("NFC", text)
+
+
+def decode_text(data: bytes) -> str:
+    """Decode uploaded bytes as UTF-8 (a BOM is dropped) or UTF-16 with a BOM."""
+    if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8-sig"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise TextError(
+            f"The file is not valid UTF-8 text (undecodable byte at position {exc.start})."
+        ) from None
+    if "\x00" in text:
+        raise TextError("The file contains NUL bytes; it looks like a binary file.")
+    return text
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --- offsets -------------------------------------------------------------------
+
+
+def cp_to_utf16(text: str, offset: int) -> int:
+    """Code-point offset -> UTF-16 code-unit offset."""
+    if not 0 <= offset <= len(text):
+        raise AnchorError(f"Offset {offset} is outside the text (0 to {len(text)}).")
+    return len(text[:offset].encode("utf-16-le")) // 2
+
+
+def utf16_to_cp(text: str, offset: int) -> int:
+    """UTF-16 code-unit offset -> code-point offset; refuses the middle of a pair."""
+    encoded = text.encode("utf-16-le")
+    if not 0 <= offset <= len(encoded) // 2:
+        raise AnchorError(f"Offset {offset} is outside the text (0 to {len(encoded) // 2}).")
+    head = encoded[: offset * 2]
+    if head and 0xD8 <= head[-1] <= 0xDB:
+        raise AnchorError(f"Offset {offset} falls inside a character (a surrogate pair).")
+    return len(head.decode("utf-16-le"))
+
+
+# --- building and verifying anchors --------------------------------------------
+
+
+def make_anchor(text: str, start: int, end: int, context: int = CONTEXT) -> Anchor:
+    """The anchor of text[start:end], with its prefix and suffix."""
+    check_span(text, start, end)
+    return Anchor(
+        start=start,
+        end=end,
+        exact=text[start:end],
+        prefix=text[max(0, start - context) : start],
+        suffix=text[end : end + context],
+    )
+
+
+def check_span(text: str, start: int, end: int) -> None:
+    if start < 0 or end < 0:
+        raise AnchorError("Offsets cannot be negative.")
+    if start >= end:
+        raise AnchorError(f"The span is empty or reversed (start {start}, end {end}).")
+    if end > len(text):
+        raise AnchorError(f"The span ends at {end}, past the end of the text ({len(text)}).")
+
+
+def _common_suffix_len(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(reversed(a), reversed(b), strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _common_prefix_len(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def occurrences(text: str, exact: str) -> list[int]:
+    found = []
+    i = text.find(exact)
+    while i != -1:
+        found.append(i)
+        i = text.find(exact, i + 1)
+    return found
+
+
+def find_quote(
+    text: str,
+    exact: str,
+    prefix: str = "",
+    suffix: str = "",
+    hint: int | None = None,
+) -> Anchor:
+    """Find the occurrence of `exact` that best fits its prefix, suffix and position.
+
+    The occurrence whose surrounding text shares the most characters with the
+    given prefix and suffix wins; a tie goes to the one nearest `hint`. With
+    several equally good candidates and no hint, the quote is ambiguous and is
+    refused rather than guessed.
+    """
+    if not exact:
+        raise AnchorError("The quote is empty.")
+    exact, prefix, suffix = _norm(exact), _norm(prefix), _norm(suffix)
+    starts = occurrences(text, exact)
+    if not starts:
+        raise AnchorError(f"The quote “{_short(exact)}” does not occur in the text.")
+    if len(starts) == 1:
+        return make_anchor(text, starts[0], starts[0] + len(exact))
+
+    def score(s: int) -> int:
+        before = text[max(0, s - len(prefix)) : s] if prefix else ""
+        after = text[s + len(exact) : s + len(exact) + len(suffix)] if suffix else ""
+        return _common_suffix_len(before, prefix) + _common_prefix_len(after, suffix)
+
+    scored = sorted(starts, key=lambda s: (-score(s), abs(s - hint) if hint is not None else 0))
+    best = scored[0]
+    if hint is None and score(scored[1]) == score(best):
+        raise AnchorError(
+            f"The quote “{_short(exact)}” occurs {len(starts)} times; "
+            "give more context so the right one can be found."
+        )
+    return make_anchor(text, best, best + len(exact))
+
+
+def resolve(
+    text: str,
+    *,
+    exact: str,
+    start: int | None = None,
+    end: int | None = None,
+    prefix: str = "",
+    suffix: str = "",
+    utf16: bool = False,
+) -> Anchor:
+    """Turn a selection into a verified anchor, or refuse it.
+
+    Offsets (code points, or UTF-16 units when `utf16`) are tried first: when
+    text[start:end] equals the quote they are taken as they are. Otherwise the
+    quote is looked up with its prefix and suffix, near the given start.
+    """
+    exact = _norm(exact or "")
+    if not exact:
+        raise AnchorError("The quote is empty.")
+    hint = None
+    if start is not None and end is not None:
+        try:
+            if utf16:
+                start, end = utf16_to_cp(text, start), utf16_to_cp(text, end)
+            hint = start
+            if 0 <= start < end <= len(text) and text[start:end] == exact:
+                return make_anchor(text, start, end)
+        except AnchorError:
+            hint = None
+    return find_quote(text, exact, prefix, suffix, hint=hint)
+
+
+def verify(text: str, start: int, end: int, exact: str) -> None:
+    """Raise AnchorError with what the text says there, unless text[start:end] == exact."""
+    check_span(text, start, end)
+    found = text[start:end]
+    if found != exact:
+        raise AnchorError(
+            f"The quote does not match the text at {start}–{end}: the text there reads "
+            f"“{_short(found)}”, the quote is “{_short(exact)}”."
+        )
+
+
+# --- re-anchoring after a text change ----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Reanchored:
+    placed: dict  # key -> Anchor in the new text
+    lost: list  # keys that could not be placed
+
+
+def reanchor(new_text: str, anchors: Iterable[tuple[object, Anchor]]) -> Reanchored:
+    """Re-find each (key, anchor) in `new_text` by its quote and context.
+
+    An anchor whose old position still holds its quote keeps it; otherwise the
+    quote is looked up with its prefix and suffix near the old position. Anchors
+    whose quote is gone are reported, never moved to a guess.
+    """
+    placed: dict = {}
+    lost: list = []
+    for key, anchor in anchors:
+        if new_text[anchor.start : anchor.end] == anchor.exact:
+            here = make_anchor(new_text, anchor.start, anchor.end)
+            # the same quote may now be elsewhere with the right context: prefer context
+            if (here.prefix.endswith(anchor.prefix[-8:]) or not anchor.prefix) and (
+                here.suffix.startswith(anchor.suffix[:8]) or not anchor.suffix
+            ):
+                placed[key] = here
+                continue
+        try:
+            placed[key] = find_quote(
+                new_text, anchor.exact, anchor.prefix, anchor.suffix, hint=anchor.start
+            )
+        except AnchorError:
+            lost.append(key)
+    return Reanchored(placed=placed, lost=lost)
+
+
+# --- segments for rendering -------------------------------------------------
+
+
+def segments(text: str, spans: Sequence[tuple[int, int, object]]) -> list[Segment]:
+    """Split `text` at every span boundary.
+
+    Each segment lists the keys of the spans that cover it, in the order the
+    spans were given; joined, the segments' text is exactly `text`. Spans that
+    fall outside the text are clipped; empty ones are ignored.
+    """
+    n = len(text)
+    bounds = {0, n}
+    clean = []
+    for order, (start, end, key) in enumerate(spans):
+        start, end = max(0, start), min(n, end)
+        if start < end:
+            clean.append((start, end, order, key))
+            bounds.add(start)
+            bounds.add(end)
+    points = sorted(bounds)
+    starts_at: dict[int, list] = {}
+    ends_at: dict[int, list] = {}
+    for start, end, order, key in clean:
+        starts_at.setdefault(start, []).append((order, key))
+        ends_at.setdefault(end, []).append((order, key))
+    active: dict[int, object] = {}
+    out: list[Segment] = []
+    for a, b in zip(points, points[1:], strict=False):
+        for order, _key in ends_at.get(a, ()):
+            active.pop(order, None)
+        for order, key in starts_at.get(a, ()):
+            active[order] = key
+        keys = tuple(active[o] for o in sorted(active))
+        out.append(Segment(start=a, end=b, text=text[a:b], keys=keys))
+    return out
+
+
+def _norm(s: str) -> str:
+    """Line ends and NFC as in normalize_text, for quotes (which never raise)."""
+    return unicodedata.normalize("NFC", s.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _short(s: str, limit: int = 60) -> str:
+    s = s.replace("\n", "⏎")
+    return s if len(s) <= limit else s[: limit - 1] + "…"

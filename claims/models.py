@@ -1,0 +1,516 @@
+"""The claims domain: sources, actors, claims, statements, contradictions, notes.
+
+Invariants are held by the database (constraints below) as well as by forms and
+services. Every model keeps its history (django-simple-history).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator, URLValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Greatest, Least, Length
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from . import anchoring
+
+USER = settings.AUTH_USER_MODEL
+
+http_url_validator = URLValidator(
+    schemes=["http", "https"], message="Enter a web address starting with http:// or https://."
+)
+wikidata_validator = RegexValidator(r"^Q[1-9][0-9]*$", "A Wikidata id looks like Q1234.")
+
+
+def validate_not_blank(value: str) -> None:
+    if not value or not value.strip():
+        raise ValidationError("This cannot be empty.")
+
+
+class Versioned(models.Model):
+    """Optimistic locking: `version` goes up by one on every change.
+
+    A form carries the version it was opened with; a save whose version is
+    behind the stored one is a conflict (see claims.services.check_version).
+    """
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            self.version = (self.version or 0) + 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "version", "updated_at"}
+        super().save(*args, **kwargs)
+
+
+# --- sources -----------------------------------------------------------------
+
+
+class Source(Versioned):
+    class Kind(models.TextChoices):
+        ARTICLE = "article", "News article"
+        TRANSCRIPT = "transcript", "Transcript"
+        PRESS_RELEASE = "press_release", "Press release"
+        REPORT = "report", "Report"
+        OTHER = "other", "Other document"
+
+    title = models.CharField(max_length=300, validators=[validate_not_blank])
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.ARTICLE)
+    publisher = models.CharField(max_length=200, blank=True)
+    url = models.CharField("URL", max_length=2000, blank=True, validators=[http_url_validator])
+    published_on = models.DateField("published", null=True, blank=True)
+    dateline = models.CharField(max_length=200, blank=True)
+    byline = models.CharField(max_length=300, blank=True)
+    language = models.CharField(max_length=16, default="en", blank=True)
+    notes = models.TextField(blank=True)
+    text = models.TextField(
+        help_text="Canonical plain text: NFC, LF line ends. Statement offsets index into it."
+    )
+    text_sha256 = models.CharField(max_length=64, editable=False)
+    created_by = models.ForeignKey(
+        USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="source_created_idx"),
+            models.Index(fields=["title"], name="source_title_idx"),
+            models.Index(fields=["published_on"], name="source_published_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(title=""), name="source_title_not_empty"),
+            models.CheckConstraint(condition=~Q(text=""), name="source_text_not_empty"),
+            models.CheckConstraint(
+                condition=Q(url="") | Q(url__startswith="http://") | Q(url__startswith="https://"),
+                name="source_url_http",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.text = anchoring.normalize_text(self.text)
+        self.text_sha256 = anchoring.text_hash(self.text)
+        if kwargs.get("update_fields") is not None and "text" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "text_sha256"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("claims:source_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        super().clean()
+        if self.text:
+            try:
+                self.text = anchoring.normalize_text(self.text)
+            except anchoring.TextError as exc:
+                raise ValidationError({"text": str(exc)}) from None
+
+
+# --- actors ------------------------------------------------------------------
+
+
+class Actor(Versioned):
+    class Kind(models.TextChoices):
+        PERSON = "person", "Person"
+        ORGANISATION = "organisation", "Organisation"
+        GOVERNMENT = "government", "Government body"
+        PARTY = "party", "Party / movement"
+        ARMED_GROUP = "armed_group", "Armed group"
+        MEDIA = "media", "Media outlet"
+        ANONYMOUS = "anonymous", "Anonymous source"
+        COLLECTIVE = "collective", "Collective"
+
+    name = models.CharField(max_length=200, validators=[validate_not_blank])
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.PERSON)
+    description = models.TextField(blank=True)
+    wikidata_id = models.CharField(
+        "Wikidata id", max_length=20, blank=True, validators=[wikidata_validator]
+    )
+    created_by = models.ForeignKey(
+        USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [
+            models.Index(fields=["name", "id"], name="actor_name_idx"),
+            models.Index(fields=["kind"], name="actor_kind_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="actor_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("claims:actor_detail", args=[self.pk])
+
+
+class ActorAlias(models.Model):
+    actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=200, validators=[validate_not_blank])
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "alias"
+        verbose_name_plural = "aliases"
+        ordering = ["name"]
+        indexes = [models.Index(fields=["name"], name="alias_name_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["actor", "name"], name="alias_unique_per_actor"),
+            models.CheckConstraint(condition=~Q(name=""), name="alias_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Affiliation(Versioned):
+    class Role(models.TextChoices):
+        LEADER_OF = "leader_of", "leader of"
+        MEMBER_OF = "member_of", "member of"
+        SPOKESPERSON_FOR = "spokesperson_for", "spokesperson for"
+        PART_OF = "part_of", "part of"
+
+    actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="affiliations")
+    role = models.CharField(max_length=20, choices=Role)
+    target = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="affiliated")
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["actor__name", "role"]
+        indexes = [models.Index(fields=["target"], name="affiliation_target_idx")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(actor=F("target")), name="affiliation_not_self"),
+            models.UniqueConstraint(fields=["actor", "role", "target"], name="affiliation_unique"),
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True)
+                | Q(end_date__isnull=True)
+                | Q(end_date__gte=F("start_date")),
+                name="affiliation_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor} — {self.get_role_display()} — {self.target}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.actor_id and self.actor_id == self.target_id:
+            raise ValidationError("An actor cannot be affiliated with itself.")
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": "The end date is before the start date."})
+
+
+# --- claims ------------------------------------------------------------------
+
+
+class Claim(Versioned):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DISPUTED = "disputed", "Disputed"
+        RESOLVED = "resolved", "Resolved"
+
+    class Verdict(models.TextChoices):
+        UNRATED = "unrated", "Unrated"
+        TRUE = "true", "True"
+        MOSTLY_TRUE = "mostly_true", "Mostly true"
+        MISLEADING = "misleading", "Misleading"
+        FALSE = "false", "False"
+        UNVERIFIABLE = "unverifiable", "Unverifiable"
+
+    text = models.CharField(
+        "proposition",
+        max_length=500,
+        validators=[validate_not_blank],
+        help_text="The proposition, stated neutrally.",
+    )
+    status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
+    verdict = models.CharField(max_length=15, choices=Verdict, default=Verdict.UNRATED)
+    rationale = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(
+        USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    assigned_to = models.ForeignKey(
+        USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_claims"
+    )
+    created_by = models.ForeignKey(
+        USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["text", "id"]
+        permissions = [
+            ("review_claim", "Can review claims: verdicts, status, assignment"),
+            ("merge_claim", "Can merge claims and actors"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="claim_status_idx"),
+            models.Index(fields=["text"], name="claim_text_idx"),
+            models.Index(fields=["assigned_to"], name="claim_assigned_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="claim_text_not_empty"),
+            models.CheckConstraint(
+                condition=Q(verdict="unrated") | ~Q(rationale=""),
+                name="claim_verdict_has_rationale",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    def get_absolute_url(self) -> str:
+        return reverse("claims:claim_detail", args=[self.pk])
+
+
+# --- statements --------------------------------------------------------------
+
+
+class Statement(Versioned):
+    class Reporting(models.TextChoices):
+        DIRECT_QUOTE = "direct_quote", "Direct quote"
+        PARTIAL_QUOTE = "partial_quote", "Partial quote"
+        PARAPHRASE = "paraphrase", "Paraphrase"
+        REPORTED = "reported", "Reported speech"
+        ANONYMOUS = "anonymous", "Anonymous"
+        NARRATION = "narration", "Narration (the outlet's own voice)"
+
+    class Stance(models.TextChoices):
+        ASSERTS = "asserts", "asserts"
+        DENIES = "denies", "denies"
+        QUESTIONS = "questions", "questions"
+
+    class AnchorStatus(models.TextChoices):
+        OK = "ok", "Anchored"
+        LOST = "lost", "Quote not found after a text change"
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="statements")
+    speaker = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="statements")
+    via = models.ForeignKey(
+        Actor,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="relayed_statements",
+        help_text="The spokesperson or reader who delivered it.",
+    )
+    reporting = models.CharField(
+        "how reported", max_length=20, choices=Reporting, default=Reporting.REPORTED
+    )
+    start = models.PositiveIntegerField(help_text="Code-point offset into the source text.")
+    end = models.PositiveIntegerField()
+    exact = models.TextField("quote")
+    prefix = models.CharField(max_length=64, blank=True)
+    suffix = models.CharField(max_length=64, blank=True)
+    anchor_status = models.CharField(max_length=8, choices=AnchorStatus, default=AnchorStatus.OK)
+    claim = models.ForeignKey(
+        Claim, on_delete=models.PROTECT, null=True, blank=True, related_name="statements"
+    )
+    stance = models.CharField(max_length=10, choices=Stance, blank=True)
+    said_on = models.DateField("date said", null=True, blank=True)
+    summary = models.TextField(blank=True)
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="statements")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["source_id", "start", "end", "id"]
+        indexes = [
+            models.Index(fields=["source", "start", "end"], name="statement_span_idx"),
+            models.Index(fields=["speaker"], name="statement_speaker_idx"),
+            models.Index(fields=["via"], name="statement_via_idx"),
+            models.Index(fields=["claim", "stance"], name="statement_claim_idx"),
+            models.Index(fields=["created_by"], name="statement_creator_idx"),
+            models.Index(fields=["said_on"], name="statement_said_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="statement_span_ordered"),
+            models.CheckConstraint(
+                condition=Q(end=F("start") + Length("exact")), name="statement_quote_length"
+            ),
+            models.CheckConstraint(
+                condition=Q(claim__isnull=True, stance="")
+                | (Q(claim__isnull=False) & ~Q(stance="")),
+                name="statement_stance_with_claim",
+            ),
+            models.CheckConstraint(
+                condition=Q(via__isnull=True) | ~Q(via=F("speaker")),
+                name="statement_via_not_speaker",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.speaker}: “{anchoring._short(self.exact, 50)}”"
+
+    def get_absolute_url(self) -> str:
+        return reverse("claims:source_detail", args=[self.source_id]) + f"#statement-{self.pk}"
+
+    @property
+    def anchor(self) -> anchoring.Anchor:
+        return anchoring.Anchor(self.start, self.end, self.exact, self.prefix, self.suffix)
+
+    def clean(self) -> None:
+        """Checks the span against the source text, with a message that shows the text."""
+        super().clean()
+        errors = {}
+        if self.via_id and self.via_id == self.speaker_id:
+            errors["via"] = "The speaker cannot deliver their own statement via themselves."
+        if self.claim_id and not self.stance:
+            errors["stance"] = "Say whether the statement asserts, denies or questions the claim."
+        if self.stance and not self.claim_id:
+            errors["claim"] = "A stance needs a claim."
+        if self.source_id and self.start is not None and self.end is not None:
+            text = self.source.text
+            try:
+                anchoring.verify(text, self.start, self.end, self.exact or "")
+            except anchoring.AnchorError as exc:
+                errors["exact"] = str(exc)
+            else:
+                anchor = anchoring.make_anchor(text, self.start, self.end)
+                self.prefix, self.suffix = anchor.prefix, anchor.suffix
+        if errors:
+            raise ValidationError(errors)
+
+
+# --- contradictions ----------------------------------------------------------
+
+
+class Contradiction(Versioned):
+    class Kind(models.TextChoices):
+        DENIAL = "denial", "Denial"
+        REBUTTAL = "rebuttal", "Rebuttal"
+        CONFLICTING_FACTS = "conflicting_facts", "Conflicting facts"
+        SELF_CONTRADICTION = "self_contradiction", "Self-contradiction"
+        TENSION = "tension", "Tension"
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Proposed"
+        CONFIRMED = "confirmed", "Confirmed"
+        REJECTED = "rejected", "Rejected"
+
+    first = models.ForeignKey(
+        Statement,
+        on_delete=models.CASCADE,
+        related_name="contradictions_as_first",
+        help_text="In a rebuttal or denial, the statement that answers the other.",
+    )
+    second = models.ForeignKey(
+        Statement, on_delete=models.CASCADE, related_name="contradictions_as_second"
+    )
+    kind = models.CharField(max_length=20, choices=Kind)
+    rationale = models.TextField(blank=True)
+    claim = models.ForeignKey(
+        Claim,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contradictions",
+        help_text="The claim at issue.",
+    )
+    status = models.CharField(max_length=10, choices=Status, default=Status.PROPOSED)
+    proposed_by = models.ForeignKey(
+        USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_by = models.ForeignKey(
+        USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+    assigned_to = models.ForeignKey(
+        USER,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_contradictions",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        permissions = [("review_contradiction", "Can confirm or reject contradictions")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="contradiction_status_idx"),
+            models.Index(fields=["second"], name="contradiction_second_idx"),
+            models.Index(fields=["claim"], name="contradiction_claim_idx"),
+            models.Index(fields=["assigned_to"], name="contradiction_assigned_idx"),
+            models.Index(fields=["kind"], name="contradiction_kind_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(first=F("second")), name="contradiction_not_self"),
+            models.UniqueConstraint(
+                Least("first", "second"),
+                Greatest("first", "second"),
+                name="contradiction_pair_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="proposed") | Q(reviewed_at__isnull=False),
+                name="contradiction_review_dated",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: #{self.first_id} vs #{self.second_id}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.first_id and self.first_id == self.second_id:
+            raise ValidationError("A statement cannot contradict itself.")
+        if self.first_id and self.second_id:
+            pair = Q(first_id=self.first_id, second_id=self.second_id) | Q(
+                first_id=self.second_id, second_id=self.first_id
+            )
+            if Contradiction.objects.filter(pair).exclude(pk=self.pk).exists():
+                raise ValidationError("These two statements are already linked.")
+
+
+# --- notes -------------------------------------------------------------------
+
+
+class Note(models.Model):
+    claim = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, null=True, blank=True, related_name="notes"
+    )
+    contradiction = models.ForeignKey(
+        Contradiction, on_delete=models.CASCADE, null=True, blank=True, related_name="notes"
+    )
+    author = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(validators=[validate_not_blank])
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["claim", "created_at"], name="note_claim_idx"),
+            models.Index(fields=["contradiction", "created_at"], name="note_contradiction_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(claim__isnull=False, contradiction__isnull=True)
+                | Q(claim__isnull=True, contradiction__isnull=False),
+                name="note_on_one_target",
+            ),
+            models.CheckConstraint(condition=~Q(body=""), name="note_body_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return anchoring._short(self.body, 60)

@@ -1,0 +1,2 @@
+// Page-wide behaviour that needs no server round trip. Annotation lives in annotate.js.
+"use strict";
