@@ -1,0 +1,43 @@
+"""A claim becomes disputed by itself: when it has a confirmed contradiction, or
+statements that take opposite stances on it (one asserts, another denies)."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from claims.models import Claim, Contradiction, Statement
+
+
+def claim_is_contested(*, claim: Claim) -> bool:
+    stances = set(
+        Statement.objects.filter(claim=claim, stance__in=["asserts", "denies"])
+        .values_list("stance", flat=True)
+        .distinct()
+    )
+    if {"asserts", "denies"} <= stances:
+        return True
+    return Contradiction.objects.filter(
+        Q(claim=claim) | Q(first__claim=claim) | Q(second__claim=claim),
+        status=Contradiction.Status.CONFIRMED,
+    ).exists()
+
+
+def claim_refresh_status(*, claim: Claim | None) -> None:
+    """Open -> disputed when contested; disputed -> open when no longer contested
+    and no verdict was given. A resolved claim is left as the editor left it."""
+    if claim is None:
+        return
+    claim.refresh_from_db(fields=["status", "verdict", "version"])
+    contested = claim_is_contested(claim=claim)
+    if claim.status == Claim.Status.OPEN and contested:
+        claim.status = Claim.Status.DISPUTED
+    elif (
+        claim.status == Claim.Status.DISPUTED
+        and not contested
+        and claim.verdict == Claim.Verdict.UNRATED
+    ):
+        claim.status = Claim.Status.OPEN
+    else:
+        return
+    claim._change_reason = "status follows the statements and contradictions"
+    claim.save(update_fields=["status"])
