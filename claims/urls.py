@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("claims.views.claims")),
     path("", include("claims.views.review")),
     path("", include("claims.views.history")),
+    path("", include("claims.views.merges")),
 ]

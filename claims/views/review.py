@@ -1,3 +1,455 @@
-from django.urls import path  # noqa: F401
+"""The editors' review: the queue of what waits, and the decisions taken in place.
 
-urlpatterns: list = []
+Researchers see the queue read-only; every decision is @editor_required (403).
+Each decision form carries the record's version: a stale one gets 409 with what
+the other editor decided. Validation errors get 422 with the form re-rendered.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from claims.access import editor_required, member_required
+from claims.forms.review import (
+    AssignForm,
+    DecisionForm,
+    NoteForm,
+    QueueFilterForm,
+    ResolveForm,
+    VerdictForm,
+)
+from claims.models import Actor, Claim, Contradiction, Source, Statement
+from claims.services import review as svc
+from claims.views.claims import _count, claim_context, paginate
+from claims.views.history import format_changes
+
+ITEMS_PER_PAGE = 25
+NOTES_PER_PAGE = 50
+QUEUE = "claims/review_queue.html"
+TRIGGER = "review-changed"
+
+CONTRADICTION_RELATED = (
+    "first__speaker",
+    "first__via",
+    "first__source",
+    "second__speaker",
+    "second__via",
+    "second__source",
+    "claim",
+    "reviewed_by",
+    "assigned_to",
+    "proposed_by",
+)
+
+
+def contradictions_full() -> QuerySet:
+    return Contradiction.objects.select_related(*CONTRADICTION_RELATED).defer(
+        "first__source__text",
+        "first__source__notes",
+        "second__source__text",
+        "second__source__notes",
+    )
+
+
+def claims_full() -> QuerySet:
+    return Claim.objects.select_related("assigned_to", "reviewed_by").annotate(
+        n_statements=_count(), n_asserts=_count("asserts"), n_denies=_count("denies")
+    )
+
+
+def waiting_count() -> int:
+    """What the navigation badge shows: proposed contradictions and disputed claims
+    without a verdict (one query)."""
+    return (
+        Contradiction.objects.filter(status=Contradiction.Status.PROPOSED)
+        .order_by()
+        .values("pk")
+        .union(
+            Claim.objects.filter(status=Claim.Status.DISPUTED, verdict=Claim.Verdict.UNRATED)
+            .order_by()
+            .values("pk"),
+            all=True,
+        )
+        .count()
+    )
+
+
+def queue_union(data: dict) -> QuerySet:
+    """Ids of the queue's rows, both kinds, oldest first: one ordered union query."""
+    status = data.get("status") or ""
+    contradictions = Contradiction.objects.none()
+    claims = Claim.objects.none()
+    if status in ("", "proposed", "confirmed", "rejected"):
+        contradictions = Contradiction.objects.filter(status=status or "proposed")
+    if status in ("", "disputed"):
+        claims = Claim.objects.filter(status="disputed", verdict=Claim.Verdict.UNRATED)
+    elif status == "resolved":
+        claims = Claim.objects.filter(status="resolved")
+    if data.get("kind"):
+        contradictions = contradictions.filter(kind=data["kind"])
+        claims = Claim.objects.none()
+    if actor := data.get("actor"):
+        contradictions = contradictions.filter(
+            Q(first__speaker_id=actor)
+            | Q(first__via_id=actor)
+            | Q(second__speaker_id=actor)
+            | Q(second__via_id=actor)
+        )
+        by_actor = Statement.objects.filter(Q(speaker_id=actor) | Q(via_id=actor))
+        claims = claims.filter(Exists(by_actor.filter(claim=OuterRef("pk"))))
+    if source := data.get("source"):
+        contradictions = contradictions.filter(
+            Q(first__source_id=source) | Q(second__source_id=source)
+        )
+        in_source = Statement.objects.filter(source_id=source, claim=OuterRef("pk"))
+        claims = claims.filter(Exists(in_source))
+    if claim := data.get("claim"):
+        contradictions = contradictions.filter(
+            Q(claim_id=claim) | Q(first__claim_id=claim) | Q(second__claim_id=claim)
+        )
+        claims = claims.filter(pk=claim)
+    assigned = data.get("assigned") or ""
+    if assigned == "none":
+        contradictions = contradictions.filter(assigned_to__isnull=True)
+        claims = claims.filter(assigned_to__isnull=True)
+    elif assigned.isdigit():
+        contradictions = contradictions.filter(assigned_to_id=int(assigned))
+        claims = claims.filter(assigned_to_id=int(assigned))
+    if q := (data.get("q") or "").strip():
+        contradictions = contradictions.filter(
+            Q(first__exact__icontains=q)
+            | Q(second__exact__icontains=q)
+            | Q(first__speaker__name__icontains=q)
+            | Q(second__speaker__name__icontains=q)
+            | Q(rationale__icontains=q)
+            | Q(claim__text__icontains=q)
+        )
+        claims = claims.filter(text__icontains=q)
+    rows_c = (
+        contradictions.order_by().annotate(tag=Value("c")).values_list("id", "created_at", "tag")
+    )
+    rows_k = claims.order_by().annotate(tag=Value("k")).values_list("id", "created_at", "tag")
+    return rows_c.union(rows_k, all=True).order_by("created_at", "id")
+
+
+def queue_rows(ids: list[tuple[int, object, str]]) -> list[tuple[str, object]]:
+    """The page's rows as objects, in queue order: at most two queries."""
+    c_ids = [pk for pk, _at, tag in ids if tag == "c"]
+    k_ids = [pk for pk, _at, tag in ids if tag == "k"]
+    cs = {c.pk: c for c in contradictions_full().filter(pk__in=c_ids)} if c_ids else {}
+    ks = {k.pk: k for k in claims_full().filter(pk__in=k_ids)} if k_ids else {}
+    rows = []
+    for pk, _at, tag in ids:
+        obj = cs.get(pk) if tag == "c" else ks.get(pk)
+        if obj is not None:
+            rows.append(("contradiction" if tag == "c" else "claim", obj))
+    return rows
+
+
+def _filter_labels(data: dict) -> list[tuple[str, str, str, int]]:
+    """(parameter, what, name, id) of the active actor/source/claim filters, one query each."""
+    out = []
+    for param, model, what in (
+        ("actor", Actor, "actor"),
+        ("source", Source, "source"),
+        ("claim", Claim, "claim"),
+    ):
+        if pk := data.get(param):
+            obj = model.objects.filter(pk=pk).first()
+            out.append((param, what, str(obj) if obj else f"#{pk} (gone)", pk))
+    return out
+
+
+@require_GET
+@member_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    editor_list = list(svc.editors())
+    form = QueueFilterForm(request.GET or None, editor_list=editor_list)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    page = paginate(request, queue_union(data), ITEMS_PER_PAGE)
+    params = request.GET.copy()
+    params.pop("page", None)
+    ctx = {
+        "nav": "review",
+        "form": form,
+        "page": page,
+        "rows": queue_rows(list(page.object_list)),
+        "editor_list": editor_list,
+        "active_filters": _filter_labels(data),
+        "query": params.urlencode(),
+        "here": request.get_full_path(),
+    }
+    if request.htmx and request.htmx.target == "review-results":
+        return render(request, f"{QUEUE}#results", ctx)
+    return render(request, QUEUE, ctx)
+
+
+@require_GET
+@member_required
+def review_count(request: HttpRequest) -> HttpResponse:
+    return render(request, f"{QUEUE}#count", {"count": waiting_count()})
+
+
+# --- responding to a decision --------------------------------------------------------------
+
+
+def _next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _respond(
+    request: HttpRequest,
+    *,
+    fragment: str,
+    ctx: dict,
+    status: int = 200,
+    done: str = "",
+    default_next: str,
+) -> HttpResponse:
+    """htmx: the changed fragment (and an HX-Trigger after a write). Plain POST: a
+    redirect after success, or a page with the form, its errors or the conflict."""
+    ctx = {"editor_list": list(svc.editors()), **ctx, "here": _next(request, default_next)}
+    if request.htmx:
+        response = render(request, fragment, ctx, status=status)
+        if status == 200:
+            response["HX-Trigger"] = TRIGGER
+        return response
+    if status == 200:
+        messages.success(request, done)
+        return redirect(_next(request, default_next))
+    return render(request, "claims/review_form.html", {**ctx, "fragment": fragment}, status=status)
+
+
+def _conflict_ctx(exc: svc.EditConflict, submitted: dict) -> dict:
+    return {
+        "conflict": exc,
+        "conflict_records": exc.later_records(),
+        "conflict_changes": format_changes(type(exc.current), exc.changes()),
+        "submitted": submitted,
+    }
+
+
+def _contradiction_response(
+    request: HttpRequest, pk: int, *, status: int = 200, done: str = "", **extra
+) -> HttpResponse:
+    c = get_object_or_404(contradictions_full(), pk=pk)
+    return _respond(
+        request,
+        fragment=f"{QUEUE}#contradiction_item",
+        ctx={"c": c, **extra},
+        status=status,
+        done=done,
+        default_next=reverse("claims:review_queue"),
+    )
+
+
+@require_POST
+@editor_required
+def contradiction_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    get_object_or_404(Contradiction.objects.only("pk"), pk=pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        return _contradiction_response(request, pk, status=422, decision_form=form)
+    data = form.cleaned_data
+    try:
+        c = svc.contradiction_decide(
+            contradiction_id=pk,
+            user=request.user,
+            decision=data["decision"],
+            note=data["note"],
+            version=data["version"],
+        )
+    except svc.EditConflict as exc:
+        submitted = {"decision": data["decision"], "note": data["note"]}
+        return _contradiction_response(request, pk, status=409, **_conflict_ctx(exc, submitted))
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return _contradiction_response(request, pk, status=422, decision_form=form)
+    return _contradiction_response(
+        request, pk, done=f"Contradiction #{pk} {c.get_status_display().lower()}."
+    )
+
+
+@require_POST
+@editor_required
+def contradiction_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    get_object_or_404(Contradiction.objects.only("pk"), pk=pk)
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        return _contradiction_response(request, pk, status=422, assign_form=form)
+    data = form.cleaned_data
+    try:
+        svc.contradiction_assign(
+            contradiction_id=pk,
+            user=request.user,
+            assignee=data["assigned_to"],
+            version=data["version"],
+        )
+    except svc.EditConflict as exc:
+        who = data["assigned_to"].get_username() if data["assigned_to"] else "nobody"
+        submitted = {"assigned_to": who}
+        return _contradiction_response(request, pk, status=409, **_conflict_ctx(exc, submitted))
+    return _contradiction_response(request, pk, done=f"Contradiction #{pk} assigned.")
+
+
+def _claim_response(
+    request: HttpRequest, pk: int, *, status: int = 200, done: str = "", **extra
+) -> HttpResponse:
+    claim = get_object_or_404(claims_full(), pk=pk)
+    on_claim_page = request.htmx and request.htmx.target == "claim-verdict"
+    if on_claim_page or (not request.htmx and status != 200):
+        fragment = "claims/claim_detail.html#verdict"
+        ctx = {**claim_context(request, claim), **extra}
+    else:
+        fragment = f"{QUEUE}#claim_item"
+        ctx = {"cl": claim, **extra}
+    return _respond(
+        request,
+        fragment=fragment,
+        ctx=ctx,
+        status=status,
+        done=done,
+        default_next=claim.get_absolute_url(),
+    )
+
+
+@require_POST
+@editor_required
+def claim_verdict(request: HttpRequest, pk: int) -> HttpResponse:
+    get_object_or_404(Claim.objects.only("pk"), pk=pk)
+    form = VerdictForm(request.POST)
+    if not form.is_valid():
+        return _claim_response(request, pk, status=422, verdict_form=form)
+    data = form.cleaned_data
+    try:
+        claim = svc.claim_give_verdict(
+            claim_id=pk,
+            user=request.user,
+            verdict=data["verdict"],
+            rationale=data["rationale"],
+            resolve=data["resolve"],
+            version=data["version"],
+        )
+    except svc.EditConflict as exc:
+        submitted = {
+            "verdict": Claim.Verdict(data["verdict"]).label,
+            "rationale": data["rationale"],
+        }
+        return _claim_response(request, pk, status=409, **_conflict_ctx(exc, submitted))
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return _claim_response(request, pk, status=422, verdict_form=form)
+    return _claim_response(
+        request, pk, done=f"Verdict recorded: {claim.get_verdict_display().lower()}."
+    )
+
+
+@require_POST
+@editor_required
+def claim_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    get_object_or_404(Claim.objects.only("pk"), pk=pk)
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        return _claim_response(request, pk, status=422, assign_form=form)
+    data = form.cleaned_data
+    try:
+        svc.claim_assign(
+            claim_id=pk, user=request.user, assignee=data["assigned_to"], version=data["version"]
+        )
+    except svc.EditConflict as exc:
+        who = data["assigned_to"].get_username() if data["assigned_to"] else "nobody"
+        return _claim_response(request, pk, status=409, **_conflict_ctx(exc, {"assigned_to": who}))
+    return _claim_response(request, pk, done="Claim assigned.")
+
+
+@require_POST
+@editor_required
+def claim_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    get_object_or_404(Claim.objects.only("pk"), pk=pk)
+    form = ResolveForm(request.POST)
+    if not form.is_valid():
+        return _claim_response(request, pk, status=422, resolve_form=form)
+    data = form.cleaned_data
+    resolved = data["action"] == "resolve"
+    try:
+        svc.claim_set_resolved(
+            claim_id=pk, user=request.user, resolved=resolved, version=data["version"]
+        )
+    except svc.EditConflict as exc:
+        submitted = {"status": "resolved" if resolved else "reopened"}
+        return _claim_response(request, pk, status=409, **_conflict_ctx(exc, submitted))
+    return _claim_response(request, pk, done="Claim resolved." if resolved else "Claim reopened.")
+
+
+# --- notes on a contradiction ----------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def contradiction_notes(request: HttpRequest, pk: int) -> HttpResponse:
+    c = get_object_or_404(contradictions_full(), pk=pk)
+    form = NoteForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            svc.note_add(user=request.user, body=form.cleaned_data["body"], contradiction=c)
+            if not request.htmx:
+                messages.success(request, "Your note was posted.")
+                return redirect(reverse("claims:contradiction_notes", args=[pk]))
+            form = NoteForm()
+        else:
+            status = 422
+    notes = c.notes.select_related("author")
+    page = paginate(request, notes, NOTES_PER_PAGE, "npage")
+    if request.method == "POST" and status == 200 and page.paginator.num_pages > 1:
+        page = page.paginator.get_page(page.paginator.num_pages)
+    ctx = {
+        "nav": "review",
+        "c": c,
+        "notes": page,
+        "note_form": form,
+        "editor_list": list(svc.editors()),
+        "here": request.get_full_path(),
+    }
+    if request.htmx:
+        response = render(request, "claims/contradiction_notes.html#thread", ctx, status=status)
+        if request.method == "POST" and status == 200:
+            response["HX-Trigger"] = "notes-changed"
+        return response
+    return render(request, "claims/contradiction_notes.html", ctx, status=status)
+
+
+urlpatterns = [
+    path("review/", review_queue, name="review_queue"),
+    path("review/count/", review_count, name="review_count"),
+    path(
+        "review/contradictions/<int:pk>/decide/",
+        contradiction_decide,
+        name="contradiction_decide",
+    ),
+    path(
+        "review/contradictions/<int:pk>/assign/",
+        contradiction_assign,
+        name="contradiction_assign",
+    ),
+    path(
+        "review/contradictions/<int:pk>/notes/",
+        contradiction_notes,
+        name="contradiction_notes",
+    ),
+    path("review/claims/<int:pk>/verdict/", claim_verdict, name="claim_verdict"),
+    path("review/claims/<int:pk>/assign/", claim_assign, name="claim_assign"),
+    path("review/claims/<int:pk>/resolve/", claim_resolve, name="claim_resolve"),
+]

@@ -1,0 +1,190 @@
+"""Editors' review decisions: confirm or reject contradictions, assign items,
+give claims a verdict, resolve them; and notes, which anyone with a role may write.
+
+Every decision locks the row, compares the `version` the editor's form was
+opened with, and refuses with EditConflict when someone changed it since:
+nothing is silently overwritten.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from claims.models import Claim, Contradiction, Note
+from claims.services.disputes import claim_refresh_status
+
+
+class EditConflict(Exception):
+    """The record changed after the form was opened; `current` is how it is now."""
+
+    def __init__(self, current: models.Model, submitted_version: int):
+        self.current = current
+        self.submitted_version = submitted_version
+        super().__init__(f"{current._meta.verbose_name} changed since version {submitted_version}")
+
+    def later_records(self, limit: int = 10) -> list:
+        """The history records written after the version the form had: who, when, why."""
+        return list(
+            self.current.history.filter(version__gt=self.submitted_version)
+            .select_related("history_user")
+            .order_by("history_date", "history_id")[:limit]
+        )
+
+    def changes(self) -> list[tuple[str, object, object]]:
+        """Field by field (name, value when the form was opened, value now)."""
+        history = self.current.history
+        base = history.filter(version=self.submitted_version).order_by("-history_id").first()
+        latest = history.order_by("-history_id").first()
+        if base is None or latest is None:
+            return []
+        return [(c.field, c.old, c.new) for c in latest.diff_against(base).changes]
+
+
+def editors() -> models.QuerySet:
+    """Active users who may review: the Editors group, a direct grant, or superusers."""
+    perm = Q(groups__permissions__codename="review_contradiction") | Q(
+        user_permissions__codename="review_contradiction"
+    )
+    return (
+        get_user_model()
+        .objects.filter(Q(is_superuser=True) | perm, is_active=True)
+        .distinct()
+        .order_by("username")
+    )
+
+
+def _locked(model: type[models.Model], pk: int, version: int):
+    """Inside a transaction: the row, locked, or EditConflict if it moved on."""
+    obj = model.objects.select_for_update().get(pk=pk)
+    if obj.version != version:
+        raise EditConflict(obj, version)
+    return obj
+
+
+def _save(obj, *, user, reason: str, fields: list[str]) -> None:
+    obj._history_user = user
+    obj._change_reason = reason[:100]
+    obj.save(update_fields=fields)
+
+
+def _claims_of(contradiction: Contradiction) -> list[Claim]:
+    seen, out = set(), []
+    for claim in (contradiction.claim, contradiction.first.claim, contradiction.second.claim):
+        if claim is not None and claim.pk not in seen:
+            seen.add(claim.pk)
+            out.append(claim)
+    return out
+
+
+@transaction.atomic
+def contradiction_decide(
+    *, contradiction_id: int, user, decision: str, note: str, version: int
+) -> Contradiction:
+    """Confirm or reject a contradiction; the claims involved follow (disputed or open)."""
+    statuses = {"confirm": Contradiction.Status.CONFIRMED, "reject": Contradiction.Status.REJECTED}
+    if decision not in statuses:
+        raise ValidationError({"decision": "Choose confirm or reject."})
+    note = (note or "").strip()
+    if decision == "reject" and not note:
+        raise ValidationError({"note": "Say why the contradiction is rejected."})
+    obj = _locked(Contradiction, contradiction_id, version)
+    obj.status = statuses[decision]
+    obj.reviewed_by = user
+    obj.reviewed_at = timezone.now()
+    obj.review_note = note
+    _save(
+        obj,
+        user=user,
+        reason=f"{decision}ed by {user.get_username()}",
+        fields=["status", "reviewed_by", "reviewed_at", "review_note"],
+    )
+    obj = Contradiction.objects.select_related(
+        "claim", "first__claim", "second__claim", "reviewed_by"
+    ).get(pk=obj.pk)
+    for claim in _claims_of(obj):
+        claim_refresh_status(claim=claim)
+    return obj
+
+
+@transaction.atomic
+def contradiction_assign(*, contradiction_id: int, user, assignee, version: int) -> Contradiction:
+    obj = _locked(Contradiction, contradiction_id, version)
+    obj.assigned_to = assignee
+    who = assignee.get_username() if assignee else "nobody"
+    _save(obj, user=user, reason=f"assigned to {who}", fields=["assigned_to"])
+    return obj
+
+
+@transaction.atomic
+def claim_assign(*, claim_id: int, user, assignee, version: int) -> Claim:
+    obj = _locked(Claim, claim_id, version)
+    obj.assigned_to = assignee
+    who = assignee.get_username() if assignee else "nobody"
+    _save(obj, user=user, reason=f"assigned to {who}", fields=["assigned_to"])
+    return obj
+
+
+@transaction.atomic
+def claim_give_verdict(
+    *, claim_id: int, user, verdict: str, rationale: str, resolve: bool, version: int
+) -> Claim:
+    """A verdict on the scale with its rationale (required unless unrated)."""
+    if verdict not in Claim.Verdict.values:
+        raise ValidationError({"verdict": "Choose a verdict from the scale."})
+    rationale = (rationale or "").strip()
+    if verdict != Claim.Verdict.UNRATED and not rationale:
+        raise ValidationError({"rationale": "Give the rationale for the verdict."})
+    obj = _locked(Claim, claim_id, version)
+    obj.verdict = verdict
+    obj.rationale = rationale
+    obj.reviewed_by = user
+    obj.reviewed_at = timezone.now()
+    fields = ["verdict", "rationale", "reviewed_by", "reviewed_at"]
+    if resolve:
+        obj.status = Claim.Status.RESOLVED
+        fields.append("status")
+    label = Claim.Verdict(verdict).label.lower()
+    reason = f"verdict {label}{' and resolved' if resolve else ''} by {user.get_username()}"
+    _save(obj, user=user, reason=reason, fields=fields)
+    if not resolve:
+        claim_refresh_status(claim=obj)
+        obj.refresh_from_db()
+    return obj
+
+
+@transaction.atomic
+def claim_set_resolved(*, claim_id: int, user, resolved: bool, version: int) -> Claim:
+    """Mark a claim resolved, or reopen it (its status then follows the evidence)."""
+    obj = _locked(Claim, claim_id, version)
+    if resolved:
+        obj.status = Claim.Status.RESOLVED
+        obj.reviewed_by = user
+        obj.reviewed_at = timezone.now()
+        _save(
+            obj,
+            user=user,
+            reason=f"resolved by {user.get_username()}",
+            fields=["status", "reviewed_by", "reviewed_at"],
+        )
+    else:
+        obj.status = Claim.Status.OPEN
+        _save(obj, user=user, reason=f"reopened by {user.get_username()}", fields=["status"])
+        claim_refresh_status(claim=obj)
+        obj.refresh_from_db()
+    return obj
+
+
+def note_add(*, user, body: str, claim: Claim | None = None, contradiction=None) -> Note:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": "Write something before posting the note."})
+    if (claim is None) == (contradiction is None):
+        raise ValueError("A note belongs to a claim or to a contradiction.")
+    note = Note(claim=claim, contradiction=contradiction, author=user, body=body)
+    note._history_user = user
+    note.save()
+    return note

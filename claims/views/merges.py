@@ -1,0 +1,170 @@
+"""Merging duplicates (editors only): an actor into another actor, a claim into another
+claim. The page is about the record that goes away; the editor picks the one that stays."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, path, reverse
+from django.views.decorators.http import require_http_methods
+
+from claims.access import editor_required
+from claims.forms.review import MergeForm
+from claims.models import Actor, Claim
+from claims.services import merges
+from claims.services.review import EditConflict
+from claims.views.claims import paginate
+from claims.views.history import format_changes
+
+CANDIDATES_PER_PAGE = 20
+
+
+def _actor_url(actor: Actor) -> str:
+    try:
+        return actor.get_absolute_url()
+    except NoReverseMatch:
+        return reverse("claims:actor_history", args=[actor.pk])
+
+
+def _candidates(request: HttpRequest, qs, q: str):
+    return paginate(request, qs, CANDIDATES_PER_PAGE)
+
+
+def _merge_page(
+    request: HttpRequest,
+    *,
+    what: str,
+    merged,
+    candidates,
+    form: MergeForm,
+    q: str,
+    status: int = 200,
+    conflict: EditConflict | None = None,
+) -> HttpResponse:
+    ctx = {
+        "nav": "claims" if what == "claim" else "actors",
+        "what": what,
+        "merged": merged,
+        "page": candidates,
+        "form": form,
+        "q": q,
+        "conflict": conflict,
+        "conflict_records": conflict.later_records() if conflict else [],
+        "conflict_changes": format_changes(type(merged), conflict.changes()) if conflict else [],
+        "submitted": {"merge into": form.data.get("into", "")} if conflict else {},
+    }
+    if request.htmx and request.htmx.target == "merge-candidates":
+        return render(request, "claims/merge.html#candidates", ctx, status=status)
+    return render(request, "claims/merge.html", ctx, status=status)
+
+
+def _report(request: HttpRequest, report: merges.MergeReport, label: str) -> None:
+    messages.success(request, f"Merged {label} into “{report.kept}”: {report.summary()}.")
+    for line in report.resolved:
+        messages.warning(request, line)
+
+
+@require_http_methods(["GET", "POST"])
+@editor_required
+def actor_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    merged = get_object_or_404(
+        Actor.objects.annotate(n_statements=Count("statements", distinct=True)), pk=pk
+    )
+    q = request.GET.get("q", "").strip()
+    qs = (
+        Actor.objects.exclude(pk=pk)
+        .annotate(n_statements=Count("statements", distinct=True))
+        .order_by("name", "id")
+    )
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(aliases__name__icontains=q)).distinct()
+    form = MergeForm(request.POST or None, model=Actor, merged=merged)
+    status, conflict = 200, None
+    if request.method == "POST":
+        if form.is_valid():
+            kept = form.cleaned_data["into"]
+            label = f"“{merged.name}”"
+            try:
+                report = merges.actor_merge(
+                    merged_id=merged.pk,
+                    kept_id=kept.pk,
+                    user=request.user,
+                    version=form.cleaned_data["version"],
+                )
+            except EditConflict as exc:
+                status, conflict = 409, exc
+            except ValidationError as exc:
+                form.add_error(None, exc)
+                status = 422
+            else:
+                _report(request, report, label)
+                return redirect(_actor_url(kept))
+        else:
+            status = 422
+    return _merge_page(
+        request,
+        what="actor",
+        merged=merged,
+        candidates=_candidates(request, qs, q),
+        form=form,
+        q=q,
+        status=status,
+        conflict=conflict,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@editor_required
+def claim_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    merged = get_object_or_404(
+        Claim.objects.annotate(n_statements=Count("statements", distinct=True)), pk=pk
+    )
+    q = request.GET.get("q", "").strip()
+    qs = (
+        Claim.objects.exclude(pk=pk)
+        .annotate(n_statements=Count("statements", distinct=True))
+        .order_by("text", "id")
+    )
+    if q:
+        qs = qs.filter(text__icontains=q)
+    form = MergeForm(request.POST or None, model=Claim, merged=merged)
+    status, conflict = 200, None
+    if request.method == "POST":
+        if form.is_valid():
+            kept = form.cleaned_data["into"]
+            try:
+                report = merges.claim_merge(
+                    merged_id=merged.pk,
+                    kept_id=kept.pk,
+                    user=request.user,
+                    version=form.cleaned_data["version"],
+                )
+            except EditConflict as exc:
+                status, conflict = 409, exc
+            except ValidationError as exc:
+                form.add_error(None, exc)
+                status = 422
+            else:
+                _report(request, report, f"claim #{merged.pk}")
+                return redirect(kept.get_absolute_url())
+        else:
+            status = 422
+    return _merge_page(
+        request,
+        what="claim",
+        merged=merged,
+        candidates=_candidates(request, qs, q),
+        form=form,
+        q=q,
+        status=status,
+        conflict=conflict,
+    )
+
+
+urlpatterns = [
+    path("actors/<int:pk>/merge/", actor_merge, name="actor_merge"),
+    path("claims/<int:pk>/merge/", claim_merge, name="claim_merge"),
+]
