@@ -1,22 +1,21 @@
+from functools import cache
+
 from django.http import HttpRequest
 
 from .access import is_editor, is_member
 
 
 def navigation(request: HttpRequest) -> dict:
-    """Role flags for the navigation bar; the review count is computed lazily (one query)."""
+    """Role flags for the navigation bar; the review count is computed lazily, once per
+    response (one query, only when a template shows it)."""
     user = getattr(request, "user", None)
     if user is None or not is_member(user):
         return {}
 
+    @cache
     def review_waiting() -> int:
-        from .models import Claim, Contradiction
+        from .services.review import waiting_count
 
-        return (
-            Contradiction.objects.filter(status=Contradiction.Status.PROPOSED)
-            .values("pk")
-            .union(Claim.objects.filter(status=Claim.Status.DISPUTED).values("pk"), all=True)
-            .count()
-        )
+        return waiting_count()
 
     return {"is_editor": is_editor(user), "review_waiting": review_waiting}

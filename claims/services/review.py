@@ -57,6 +57,23 @@ def editors() -> models.QuerySet:
     )
 
 
+def waiting_count() -> int:
+    """What waits for an editor: proposed contradictions and disputed claims without a
+    verdict (one query). The navigation badge shows it."""
+    return (
+        Contradiction.objects.filter(status=Contradiction.Status.PROPOSED)
+        .order_by()
+        .values("pk")
+        .union(
+            Claim.objects.filter(status=Claim.Status.DISPUTED, verdict=Claim.Verdict.UNRATED)
+            .order_by()
+            .values("pk"),
+            all=True,
+        )
+        .count()
+    )
+
+
 def _locked(model: type[models.Model], pk: int, version: int):
     """Inside a transaction: the row, locked, or EditConflict if it moved on."""
     obj = model.objects.select_for_update().get(pk=pk)

@@ -64,23 +64,6 @@ def claims_full() -> QuerySet:
     )
 
 
-def waiting_count() -> int:
-    """What the navigation badge shows: proposed contradictions and disputed claims
-    without a verdict (one query)."""
-    return (
-        Contradiction.objects.filter(status=Contradiction.Status.PROPOSED)
-        .order_by()
-        .values("pk")
-        .union(
-            Claim.objects.filter(status=Claim.Status.DISPUTED, verdict=Claim.Verdict.UNRATED)
-            .order_by()
-            .values("pk"),
-            all=True,
-        )
-        .count()
-    )
-
-
 def queue_union(data: dict) -> QuerySet:
     """Ids of the queue's rows, both kinds, oldest first: one ordered union query."""
     status = data.get("status") or ""
@@ -194,7 +177,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 @require_GET
 @member_required
 def review_count(request: HttpRequest) -> HttpResponse:
-    return render(request, f"{QUEUE}#count", {"count": waiting_count()})
+    return render(request, f"{QUEUE}#count", {"count": svc.waiting_count()})
 
 
 # --- responding to a decision --------------------------------------------------------------
