@@ -127,6 +127,14 @@ class StatementInlineFormSet(forms.BaseInlineFormSet):
             self._queryset = qs[:INLINE_STATEMENTS_SHOWN]
         return self._queryset
 
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        if index is not None and index < self.initial_form_count():
+            # unchanged rows are not re-validated: after a text edit their old
+            # offsets would not match the new text (source_update_text moves them)
+            kwargs["empty_permitted"] = True
+        return kwargs
+
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)
         form.parent_text = self.instance.text
@@ -554,10 +562,14 @@ class ContradictionAdmin(NotesFromRequestUser, SimpleHistoryAdmin):
     inlines = (NoteInline,)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related(
-            "first__speaker", "first__via", "first__claim", "first__source",
-            "second__speaker", "second__via", "second__claim", "second__source",
-        ).defer("first__source__text", "second__source__text")  # fmt: skip
+        qs = super().get_queryset(request)
+        if request.resolver_match and request.resolver_match.url_name.endswith("change"):
+            # the change page shows both statements with speaker, via, claim and source
+            qs = qs.select_related(
+                "first__speaker", "first__via", "first__claim", "first__source",
+                "second__speaker", "second__via", "second__claim", "second__source",
+            ).defer("first__source__text", "second__source__text")  # fmt: skip
+        return qs
 
     @admin.display(description="first speaker", ordering="first__speaker__name")
     def first_speaker(self, obj: Contradiction) -> str:
