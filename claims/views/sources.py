@@ -1,3 +1,183 @@
-from django.urls import path  # noqa: F401
+"""Sources: the list, the import form, and the reading and annotating page."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.views.decorators.http import require_GET, require_http_methods
+
+from claims.access import can_change_statement, member_required
+from claims.forms.sources import SourceImportForm
+from claims.forms.statements import StatementForm
+from claims.highlighting import highlighted_text, highlights_for
+from claims.models import Contradiction, Source, Statement
+from claims.services.imports import source_create
+
+SOURCES_PER_PAGE = 25
+CARDS_PER_PAGE = 25
+
+
+def statement_count(field: str) -> Coalesce:
+    """Statements per row as a correlated subquery: no GROUP BY, so counting pages stays cheap."""
+    counted = (
+        Statement.objects.filter(**{field: OuterRef("pk")})
+        .order_by()
+        .values(field)
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted), 0)
+
+
+def _page(request: HttpRequest, qs: QuerySet, per_page: int, param: str = "page") -> Page:
+    return Paginator(qs, per_page).get_page(request.GET.get(param))
+
+
+@require_GET
+@member_required
+def source_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    sources = (
+        Source.objects.annotate(n_statements=statement_count("source"))
+        .defer("text", "notes")
+        .order_by("-created_at", "-id")
+    )
+    if q:
+        sources = sources.filter(
+            Q(title__icontains=q)
+            | Q(publisher__icontains=q)
+            | Q(byline__icontains=q)
+            | Q(dateline__icontains=q)
+        )
+    ctx = {"nav": "sources", "q": q, "page": _page(request, sources, SOURCES_PER_PAGE)}
+    if request.htmx and request.htmx.target == "source-results":
+        return render(request, "claims/source_list.html#results", ctx)
+    return render(request, "claims/source_list.html", ctx)
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def source_create_view(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("claims.add_source"):
+        raise PermissionDenied("Your role does not allow importing sources.")
+    if request.method == "POST":
+        form = SourceImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            fields = {k: v for k, v in form.cleaned_data.items() if k not in {"text", "upload"}}
+            source = source_create(user=request.user, text=form.cleaned_data["text"], **fields)
+            return redirect(source)
+        return render(
+            request, "claims/source_form.html", {"form": form, "nav": "sources"}, status=422
+        )
+    return render(
+        request, "claims/source_form.html", {"form": SourceImportForm(), "nav": "sources"}
+    )
+
+
+# --- the reading page ----------------------------------------------------------
+
+
+def marked_statements(source: Source) -> QuerySet:
+    """What the highlights need, for every statement in the source: one query."""
+    return (
+        Statement.objects.filter(source=source, anchor_status=Statement.AnchorStatus.OK)
+        .select_related("speaker", "via", "claim")
+        .only(
+            "id",
+            "source_id",
+            "start",
+            "end",
+            "stance",
+            "speaker__name",
+            "via__name",
+            "claim__text",
+        )
+        .order_by("start", "-end", "id")
+    )
+
+
+def card_statements() -> QuerySet:
+    """Statements with what a card shows: speaker, via, claim, creator, links both ways."""
+    link_other = ("speaker", "source")
+    return Statement.objects.select_related(
+        "speaker", "via", "claim", "created_by"
+    ).prefetch_related(
+        Prefetch(
+            "contradictions_as_first",
+            queryset=Contradiction.objects.select_related(
+                *(f"second__{f}" for f in link_other)
+            ).order_by("id"),
+        ),
+        Prefetch(
+            "contradictions_as_second",
+            queryset=Contradiction.objects.select_related(
+                *(f"first__{f}" for f in link_other)
+            ).order_by("id"),
+        ),
+    )
+
+
+def mark_changeable(user, statements) -> None:
+    for statement in statements:
+        statement.can_change = can_change_statement(user, statement)
+
+
+def text_context(source: Source) -> dict:
+    return {
+        "source": source,
+        "text_html": highlighted_text(source.text, highlights_for(marked_statements(source))),
+    }
+
+
+def cards_context(request: HttpRequest, source: Source) -> dict:
+    page = _page(
+        request,
+        card_statements().filter(source=source).order_by("start", "-end", "id"),
+        CARDS_PER_PAGE,
+    )
+    mark_changeable(request.user, page.object_list)
+    return {"source": source, "cards": page}
+
+
+@require_GET
+@member_required
+def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    source = get_object_or_404(Source, pk=pk)
+    ctx = {
+        "nav": "sources",
+        **text_context(source),
+        **cards_context(request, source),
+        "form": StatementForm(source=source, auto_id="new_%s"),
+        "can_annotate": request.user.has_perm("claims.add_statement"),
+    }
+    return render(request, "claims/source_detail.html", ctx)
+
+
+@require_GET
+@member_required
+def source_text(request: HttpRequest, pk: int) -> HttpResponse:
+    """The highlighted text alone: it refreshes itself after statements change."""
+    source = get_object_or_404(Source, pk=pk)
+    return render(request, "claims/source_detail.html#text", text_context(source))
+
+
+@require_GET
+@member_required
+def source_cards(request: HttpRequest, pk: int) -> HttpResponse:
+    """One page of statement cards: it refreshes itself after statements or links change."""
+    source = get_object_or_404(Source, pk=pk)
+    return render(request, "claims/source_detail.html#cards", cards_context(request, source))
+
+
+urlpatterns = [
+    path("sources/", source_list, name="source_list"),
+    path("sources/new/", source_create_view, name="source_create"),
+    path("sources/<int:pk>/", source_detail, name="source_detail"),
+    path("sources/<int:pk>/text/", source_text, name="source_text"),
+    path("sources/<int:pk>/cards/", source_cards, name="source_cards"),
+]

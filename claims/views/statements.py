@@ -1,3 +1,364 @@
-from django.urls import path  # noqa: F401
+"""The annotation workspace's writes: record, edit and delete statements, create
+claims in place, and link statements as contradictions.
 
-urlpatterns: list = []
+htmx requests get the fragment that changed plus an HX-Trigger event
+(statementsChanged / linksChanged) that the text and the card list listen to;
+plain requests get a whole page or a redirect. Validation errors answer 422 with
+the form, edit conflicts 409 with both versions.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap, retarget, trigger_client_event
+
+from claims.access import member_required, require_statement_change
+from claims.forms.statements import (
+    ClaimQuickForm,
+    ContradictionForm,
+    Picker,
+    StatementForm,
+    claim_matches,
+)
+from claims.models import Source, Statement
+from claims.services import statements as services
+from claims.views.sources import card_statements, mark_changeable
+
+SEARCH_PER_PAGE = 10
+
+
+def _require_perm(request: HttpRequest, perm: str) -> None:
+    if not request.user.has_perm(perm):
+        raise PermissionDenied("Your role does not allow this.")
+
+
+def _form_errors_from(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _card(request: HttpRequest, pk: int) -> Statement:
+    statement = get_object_or_404(card_statements(), pk=pk)
+    mark_changeable(request.user, [statement])
+    return statement
+
+
+def _form_response(request, form, source, statement=None, status=200) -> HttpResponse:
+    ctx = {"form": form, "source": source, "statement": statement, "nav": "sources"}
+    template = "claims/statement_form.html#form" if request.htmx else "claims/statement_form.html"
+    return render(request, template, ctx, status=status)
+
+
+def _replace_card(response: HttpResponse) -> HttpResponse:
+    """The edit/link/delete forms sit in their card's slot; a success replaces the card."""
+    return retarget(reswap(response, "outerHTML"), "closest .statement-card")
+
+
+def _service_fields(cleaned: dict) -> dict:
+    return {
+        "speaker": cleaned["speaker"],
+        "via": cleaned["via"],
+        "reporting": cleaned["reporting"],
+        "claim": cleaned["claim"],
+        "stance": cleaned.get("stance") or "",
+        "said_on": cleaned.get("said_on"),
+        "summary": cleaned.get("summary") or "",
+    }
+
+
+# --- record ------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def statement_create(request: HttpRequest, pk: int) -> HttpResponse:
+    source = get_object_or_404(Source.objects.defer("notes"), pk=pk)
+    _require_perm(request, "claims.add_statement")
+    if request.method == "GET":
+        form = StatementForm(source=source, auto_id="new_%s")
+        return _form_response(request, form, source)
+    form = StatementForm(request.POST, source=source, auto_id="new_%s")
+    if form.is_valid():
+        try:
+            statement = services.statement_create(
+                user=request.user,
+                source=source,
+                anchor=form.cleaned_data["anchor"],
+                **_service_fields(form.cleaned_data),
+            )
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            if not request.htmx:
+                return redirect(statement)
+            ctx = {
+                "statement": _card(request, statement.pk),
+                "card_id_prefix": "saved-",
+                "saved": True,
+            }
+            response = render(request, "claims/source_detail.html#card", ctx, status=201)
+            return trigger_client_event(response, "statementsChanged", {"id": statement.pk})
+    return _form_response(request, form, source, status=422)
+
+
+# --- one card, edit, delete ----------------------------------------------------
+
+
+@require_GET
+@member_required
+def statement_card(request: HttpRequest, pk: int) -> HttpResponse:
+    statement = _card(request, pk)
+    if not request.htmx:
+        return redirect(statement)
+    prefix = "focus-" if request.GET.get("slot") else ""
+    return render(
+        request,
+        "claims/source_detail.html#card",
+        {"statement": statement, "card_id_prefix": prefix},
+    )
+
+
+def _conflict_response(request, conflict: services.StatementConflict, form) -> HttpResponse:
+    current = _card(request, conflict.current.pk)
+    fresh = StatementForm(
+        source=current.source,
+        statement=current,
+        auto_id=f"edit{current.pk}_%s",
+    )
+    ctx = {
+        "statement": current,
+        "source": current.source,
+        "form": fresh,
+        "yours": form.cleaned_data if form.is_bound and hasattr(form, "cleaned_data") else {},
+        "nav": "sources",
+    }
+    template = (
+        "claims/statement_form.html#conflict" if request.htmx else "claims/statement_form.html"
+    )
+    ctx["conflict"] = True
+    return render(request, template, ctx, status=409)
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def statement_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    statement = get_object_or_404(Statement.objects.select_related("source", "speaker"), pk=pk)
+    require_statement_change(request.user, statement)
+    auto_id = f"edit{statement.pk}_%s"
+    if request.method == "GET":
+        form = StatementForm(source=statement.source, statement=statement, auto_id=auto_id)
+        return _form_response(request, form, statement.source, statement)
+    form = StatementForm(
+        request.POST, source=statement.source, statement=statement, auto_id=auto_id
+    )
+    if form.is_valid():
+        try:
+            updated = services.statement_update(
+                user=request.user,
+                statement_id=statement.pk,
+                version=form.cleaned_data["version"],
+                **_service_fields(form.cleaned_data),
+            )
+        except services.StatementConflict as conflict:
+            return _conflict_response(request, conflict, form)
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            if not request.htmx:
+                return redirect(updated)
+            response = _replace_card(
+                render(request, "claims/source_detail.html#card", {"statement": _card(request, pk)})
+            )
+            return trigger_client_event(response, "statementsChanged", {"id": pk})
+    return _form_response(request, form, statement.source, statement, status=422)
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def statement_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    statement = _card(request, pk)
+    require_statement_change(request.user, statement)
+    ctx = {"statement": statement, "nav": "sources"}
+    if request.method == "POST":
+        try:
+            version = int(request.POST.get("version", ""))
+        except ValueError:
+            version = None
+        try:
+            services.statement_delete(user=request.user, statement_id=pk, version=version)
+        except services.StatementConflict as conflict:
+            ctx.update(conflict=True, statement=_card(request, conflict.current.pk))
+            template = (
+                "claims/statement_delete.html#confirm"
+                if request.htmx
+                else "claims/statement_delete.html"
+            )
+            return render(request, template, ctx, status=409)
+        if not request.htmx:
+            return redirect(statement.source)
+        response = _replace_card(render(request, "claims/statement_delete.html#deleted", ctx))
+        return trigger_client_event(response, "statementsChanged", {"id": pk, "deleted": True})
+    template = (
+        "claims/statement_delete.html#confirm" if request.htmx else "claims/statement_delete.html"
+    )
+    return render(request, template, ctx)
+
+
+# --- claims found or made in place ------------------------------------------------
+
+
+def _claim_picker(request, *, chosen=None, errors=(), new_text="", message="") -> Picker:
+    return Picker(
+        field="claim",
+        label="Claim",
+        id_prefix=request.GET.get("prefix", "new_")[:20],
+        chosen=chosen,
+        options=[chosen] if chosen else [],
+        new_name=new_text,
+        errors=list(errors),
+        message=message,
+    )
+
+
+@require_GET
+@member_required
+def claim_options(request: HttpRequest) -> HttpResponse:
+    """<option>s of the claims matching claim_q, for the statement form's claim list."""
+    q = request.GET.get("claim_q", "")
+    return render(
+        request,
+        "claims/statement_form.html#claim_options",
+        {"options": claim_matches(q), "q": q, "select_first": bool(q.strip())},
+    )
+
+
+@require_POST
+@member_required
+def claim_quick_create(request: HttpRequest) -> HttpResponse:
+    """Create a claim from the statement form and answer with the picker, the claim chosen."""
+    _require_perm(request, "claims.add_claim")
+    form = ClaimQuickForm({"text": request.POST.get("claim_new_text", "")})
+    if form.is_valid():
+        try:
+            claim, created = services.claim_create(
+                user=request.user, text=form.cleaned_data["text"]
+            )
+        except ValidationError as exc:
+            form.add_error("text", exc.messages)
+        else:
+            message = "Claim created." if created else "That claim already existed; it is chosen."
+            picker = _claim_picker(request, chosen=claim, message=message)
+            return render(request, "claims/statement_form.html#claim_picker", {"picker": picker})
+    picker = _claim_picker(
+        request, errors=form.errors.get("text", []), new_text=request.POST.get("claim_new_text", "")
+    )
+    return render(
+        request, "claims/statement_form.html#claim_picker", {"picker": picker}, status=422
+    )
+
+
+# --- contradictions ------------------------------------------------------------------
+
+
+def _link_context(request, statement: Statement, form: ContradictionForm) -> dict:
+    return {
+        "statement": statement,
+        "form": form,
+        "suggestions": services.statement_suggestions(statement=statement),
+        "results": _search(request, statement),
+        "q": request.GET.get("q", ""),
+        "nav": "sources",
+    }
+
+
+def _search(request: HttpRequest, statement: Statement):
+    q = request.GET.get("q", "").strip()
+    if not q:
+        return None
+    found = (
+        Statement.objects.filter(
+            Q(exact__icontains=q) | Q(speaker__name__icontains=q) | Q(claim__text__icontains=q)
+        )
+        .exclude(pk=statement.pk)
+        .select_related("speaker", "via", "claim", "source")
+        .defer("source__text", "source__notes")
+        .order_by("source_id", "start", "id")
+    )
+    return Paginator(found, SEARCH_PER_PAGE).get_page(request.GET.get("page"))
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def statement_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Contradicts…": search every source's statements, pick one, say how and why."""
+    _require_perm(request, "claims.add_contradiction")
+    statement = get_object_or_404(
+        Statement.objects.select_related("speaker", "claim", "source").defer("source__text"), pk=pk
+    )
+    if request.method == "GET":
+        form = ContradictionForm(statement=statement)
+        template = (
+            "claims/statement_link.html#panel" if request.htmx else "claims/statement_link.html"
+        )
+        return render(request, template, _link_context(request, statement, form))
+    form = ContradictionForm(request.POST, statement=statement)
+    if form.is_valid():
+        try:
+            services.contradiction_propose(
+                user=request.user,
+                first=statement,
+                second=form.cleaned_data["other"],
+                kind=form.cleaned_data["kind"],
+                rationale=form.cleaned_data["rationale"],
+            )
+        except ValidationError as exc:
+            form.add_error("other", exc.messages)
+        else:
+            if not request.htmx:
+                return redirect(statement)
+            response = _replace_card(
+                render(request, "claims/source_detail.html#card", {"statement": _card(request, pk)})
+            )
+            return trigger_client_event(response, "linksChanged", {"id": pk})
+    template = "claims/statement_link.html#panel" if request.htmx else "claims/statement_link.html"
+    return render(request, template, _link_context(request, statement, form), status=422)
+
+
+@require_GET
+@member_required
+def statement_link_search(request: HttpRequest, pk: int) -> HttpResponse:
+    statement = get_object_or_404(Statement.objects.only("id"), pk=pk)
+    return render(
+        request,
+        "claims/statement_link.html#results",
+        {
+            "statement": statement,
+            "results": _search(request, statement),
+            "q": request.GET.get("q", ""),
+        },
+    )
+
+
+urlpatterns = [
+    path("sources/<int:pk>/statements/new/", statement_create, name="statement_create"),
+    path("statements/<int:pk>/", statement_card, name="statement_card"),
+    path("statements/<int:pk>/edit/", statement_edit, name="statement_edit"),
+    path("statements/<int:pk>/delete/", statement_delete, name="statement_delete"),
+    path("statements/<int:pk>/contradicts/", statement_link, name="statement_link"),
+    path(
+        "statements/<int:pk>/contradicts/search/",
+        statement_link_search,
+        name="statement_link_search",
+    ),
+    path("statements/claim-options/", claim_options, name="claim_options"),
+    path("statements/claim-new/", claim_quick_create, name="claim_quick_create"),
+]

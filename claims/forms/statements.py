@@ -1,0 +1,291 @@
+"""Statement, in-place actor/claim and contradiction forms for the annotation workspace."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.functional import cached_property
+
+from claims import anchoring
+from claims.models import Actor, ActorAlias, Claim, Contradiction, Source, Statement
+from claims.services.statements import NewActor
+
+
+class StatementForm(forms.Form):
+    """Create (with a selection) or edit (without one) a statement.
+
+    Speaker, via and claim are chosen from find-as-you-type lists, or created
+    in place: a name typed into `speaker_new_name` (etc.) creates the actor
+    when nothing is chosen. The selection arrives as UTF-16 offsets (what
+    browsers measure) plus the quote and its context; clean() turns it into a
+    verified code-point anchor or refuses it.
+    """
+
+    # the selection (create only)
+    exact = forms.CharField(
+        label="Quote",
+        strip=False,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "quote-field"}),
+    )
+    start = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    end = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    prefix = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
+    suffix = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
+    offsets_unit = forms.ChoiceField(
+        choices=[("utf16", "UTF-16 code units"), ("cp", "code points")],
+        required=False,
+        widget=forms.HiddenInput,
+    )
+    # who
+    speaker = forms.ModelChoiceField(Actor.objects.all(), required=False)
+    speaker_new_name = forms.CharField(label="New actor's name", required=False, max_length=200)
+    speaker_new_kind = forms.ChoiceField(
+        label="Kind", choices=Actor.Kind.choices, initial=Actor.Kind.PERSON, required=False
+    )
+    via = forms.ModelChoiceField(Actor.objects.all(), required=False)
+    via_new_name = forms.CharField(label="New actor's name", required=False, max_length=200)
+    via_new_kind = forms.ChoiceField(
+        label="Kind", choices=Actor.Kind.choices, initial=Actor.Kind.PERSON, required=False
+    )
+    reporting = forms.ChoiceField(
+        label="How reported", choices=Statement.Reporting.choices, initial="reported"
+    )
+    # what
+    claim = forms.ModelChoiceField(Claim.objects.all(), required=False)
+    claim_new_text = forms.CharField(label="New claim", required=False, max_length=500)
+    stance = forms.ChoiceField(choices=[("", "—"), *Statement.Stance.choices], required=False)
+    said_on = forms.DateField(
+        label="Date said", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    summary = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, source: Source, statement: Statement | None = None, **kwargs):
+        self.source = source
+        self.statement = statement
+        if statement is not None and not kwargs.get("initial"):
+            kwargs["initial"] = {
+                "speaker": statement.speaker_id,
+                "via": statement.via_id,
+                "reporting": statement.reporting,
+                "claim": statement.claim_id,
+                "stance": statement.stance,
+                "said_on": statement.said_on,
+                "summary": statement.summary,
+                "version": statement.version,
+            }
+        super().__init__(*args, **kwargs)
+        if statement is None:
+            self.fields["offsets_unit"].initial = "utf16"
+        else:
+            self.fields["version"].required = True
+
+    @property
+    def editing(self) -> bool:
+        return self.statement is not None
+
+    @cached_property
+    def pickers(self) -> dict:
+        return {name: picker_for(self, name) for name in ("speaker", "via", "claim")}
+
+    # the chosen or typed values, for the pickers ---------------------------
+
+    def chosen(self, name: str):
+        """The actor or claim currently chosen in field `name` (bound or initial)."""
+        model = Claim if name == "claim" else Actor
+        raw = self.data.get(name) if self.is_bound else self.initial.get(name)
+        if not raw:
+            return None
+        try:
+            return model.objects.filter(pk=int(raw)).first()
+        except (TypeError, ValueError):
+            return None
+
+    def _new_actor(self, prefix: str) -> NewActor | None:
+        name = (self.cleaned_data.get(f"{prefix}_new_name") or "").strip()
+        if not name:
+            return None
+        return NewActor(name=name, kind=self.cleaned_data.get(f"{prefix}_new_kind") or "person")
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        speaker = cleaned.get("speaker") or self._new_actor("speaker")
+        via = cleaned.get("via") or self._new_actor("via")
+        claim = cleaned.get("claim") or (cleaned.get("claim_new_text") or "").strip() or None
+        if speaker is None and "speaker" not in self.errors:
+            self.add_error("speaker", "Choose who said it, or type a new actor's name.")
+        if speaker is not None and via is not None and _same_actor(speaker, via):
+            self.add_error("via", "The speaker cannot deliver their own statement via themselves.")
+        stance = cleaned.get("stance") or ""
+        if claim is not None and not stance:
+            self.add_error(
+                "stance", "Say whether the statement asserts, denies or questions the claim."
+            )
+        if stance and claim is None:
+            self.add_error("claim", "A stance needs a claim: choose one or type a new one.")
+        cleaned["speaker"], cleaned["via"], cleaned["claim"] = speaker, via, claim
+        if not self.editing:
+            cleaned["anchor"] = self._anchor(cleaned)
+        return cleaned
+
+    def _anchor(self, cleaned: dict) -> anchoring.Anchor | None:
+        exact = cleaned.get("exact") or ""
+        if not exact.strip():
+            self.add_error("exact", "Select the words of the statement in the text first.")
+            return None
+        try:
+            return anchoring.resolve(
+                self.source.text,
+                exact=exact,
+                start=cleaned.get("start"),
+                end=cleaned.get("end"),
+                prefix=cleaned.get("prefix") or "",
+                suffix=cleaned.get("suffix") or "",
+                utf16=(cleaned.get("offsets_unit") or "utf16") == "utf16",
+            )
+        except anchoring.AnchorError as exc:
+            self.add_error("exact", f"The selection cannot be placed in the text: {exc}")
+            return None
+
+
+def _same_actor(a, b) -> bool:
+    if isinstance(a, Actor) and isinstance(b, Actor):
+        return a.pk == b.pk
+    if isinstance(a, NewActor) and isinstance(b, NewActor):
+        return a.name.casefold() == b.name.casefold()
+    return False
+
+
+class ActorQuickForm(forms.Form):
+    """Create an actor in place from the statement form (name + kind)."""
+
+    name = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=Actor.Kind.choices, initial=Actor.Kind.PERSON)
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise ValidationError("Type the actor's name.")
+        return name
+
+
+class ClaimQuickForm(forms.Form):
+    text = forms.CharField(max_length=500)
+
+    def clean_text(self) -> str:
+        text = self.cleaned_data["text"].strip()
+        if not text:
+            raise ValidationError("Type the claim, stated neutrally.")
+        return text
+
+
+class ContradictionForm(forms.Form):
+    """Link a statement to another one that it contradicts."""
+
+    other = forms.ModelChoiceField(
+        Statement.objects.all(),
+        label="The other statement",
+        error_messages={
+            "required": "Pick the statement it contradicts.",
+            "invalid_choice": "That statement no longer exists.",
+        },
+    )
+    kind = forms.ChoiceField(choices=Contradiction.Kind.choices, initial="denial")
+    rationale = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Why they cannot both stand.",
+    )
+
+    def __init__(self, *args, statement: Statement, **kwargs):
+        self.statement = statement
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        other = cleaned.get("other")
+        if other is None:
+            return cleaned
+        if other.pk == self.statement.pk:
+            self.add_error("other", "A statement cannot contradict itself.")
+        elif Contradiction.objects.filter(
+            first__in=[self.statement.pk, other.pk], second__in=[self.statement.pk, other.pk]
+        ).exists():
+            self.add_error("other", "These two statements are already linked.")
+        return cleaned
+
+
+# --- find-as-you-type pickers --------------------------------------------------
+
+OPTIONS_LIMIT = 20
+
+
+@dataclass
+class Picker:
+    """What the template needs to draw one speaker/via/claim picker."""
+
+    field: str  # "speaker", "via" or "claim"
+    label: str
+    id_prefix: str
+    chosen: object | None = None
+    options: list = dc_field(default_factory=list)
+    new_name: str = ""
+    new_kind: str = Actor.Kind.PERSON
+    errors: list = dc_field(default_factory=list)
+    required: bool = False
+    message: str = ""
+
+    @property
+    def kind_choices(self) -> list:
+        return Actor.Kind.choices
+
+    @property
+    def select_id(self) -> str:
+        return f"{self.id_prefix}{self.field}"
+
+
+PICKER_LABELS = {"speaker": "Speaker", "via": "Via (spokesperson or reader)", "claim": "Claim"}
+
+
+def actor_matches(q: str, limit: int = OPTIONS_LIMIT) -> list[Actor]:
+    """Actors whose name or an alias contains `q`, names starting with it first."""
+    q = q.strip()
+    actors = Actor.objects.prefetch_related("aliases").only("id", "name", "kind")
+    if q:
+        alias_hits = ActorAlias.objects.filter(name__icontains=q).values("actor_id")
+        actors = actors.filter(Q(name__icontains=q) | Q(pk__in=alias_hits))
+    found = list(actors.order_by("name", "id")[: limit * 2])
+    folded = q.casefold()
+    found.sort(key=lambda a: (not a.name.casefold().startswith(folded), a.name.casefold()))
+    return found[:limit]
+
+
+def claim_matches(q: str, limit: int = OPTIONS_LIMIT) -> list[Claim]:
+    claims = Claim.objects.only("id", "text", "status")
+    q = q.strip()
+    if q:
+        claims = claims.filter(text__icontains=q)
+    return list(claims.order_by("text", "id")[:limit])
+
+
+def picker_for(form: StatementForm, field: str) -> Picker:
+    chosen = form.chosen(field)
+    data = form.data if form.is_bound else {}
+    return Picker(
+        field=field,
+        label=PICKER_LABELS[field],
+        id_prefix=form.auto_id.replace("%s", ""),
+        chosen=chosen,
+        options=[chosen] if chosen is not None else [],
+        new_name=data.get(
+            f"{field}_new_name", data.get("claim_new_text", "") if field == "claim" else ""
+        ),
+        new_kind=data.get(f"{field}_new_kind", Actor.Kind.PERSON),
+        errors=list(form.errors.get(field, [])),
+        required=field == "speaker",
+    )

@@ -1,0 +1,266 @@
+"""Writes of the annotation workspace: statements, actors and claims made in
+place, and proposed contradictions.
+
+Each function runs in one transaction; a statement's claim (old and new) has
+its review status refreshed after every save or delete. Edits compare the
+version the form was opened with and refuse with StatementConflict when the
+statement changed since: nothing is silently overwritten.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from claims import anchoring
+from claims.models import Actor, Claim, Contradiction, Source, Statement
+from claims.services.disputes import claim_refresh_status
+
+
+@dataclass(frozen=True)
+class NewActor:
+    """An actor to create in place (the statement form's "new actor" fields)."""
+
+    name: str
+    kind: str = Actor.Kind.PERSON
+
+    def __str__(self) -> str:
+        return f"{self.name} (new)"
+
+
+class StatementConflict(Exception):
+    """The statement changed after the form was opened; `current` is how it is now."""
+
+    def __init__(self, current: Statement, submitted_version: int | None):
+        self.current = current
+        self.submitted_version = submitted_version
+        super().__init__(f"statement {current.pk} is at version {current.version}")
+
+
+EDITABLE = ["speaker", "via", "reporting", "claim", "stance", "said_on", "summary"]
+
+
+def actor_create(*, user, name: str, kind: str = Actor.Kind.PERSON) -> tuple[Actor, bool]:
+    """The actor called `name` (by name, case-insensitively), created if there is none.
+
+    Returns (actor, created). Reusing an exact match keeps a quick "new actor"
+    from making duplicates of someone already recorded.
+    """
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError({"name": "Type the actor's name."})
+    existing = Actor.objects.filter(name__iexact=name).order_by("id").first()
+    if existing is not None:
+        return existing, False
+    actor = Actor(name=name, kind=kind, created_by=user)
+    actor.full_clean()
+    actor._history_user = user
+    actor.save()
+    return actor, True
+
+
+def claim_create(*, user, text: str) -> tuple[Claim, bool]:
+    """The claim with exactly this proposition (case-insensitively), created if there is none."""
+    text = " ".join(text.split())
+    if not text:
+        raise ValidationError({"text": "Type the claim, stated neutrally."})
+    existing = Claim.objects.filter(text__iexact=text).order_by("id").first()
+    if existing is not None:
+        return existing, False
+    claim = Claim(text=text, created_by=user)
+    claim.full_clean()
+    claim._history_user = user
+    claim.save()
+    return claim, True
+
+
+def _actor(value: Actor | NewActor | None, user) -> Actor | None:
+    if isinstance(value, NewActor):
+        return actor_create(user=user, name=value.name, kind=value.kind)[0]
+    return value
+
+
+def _claim(value: Claim | str | None, user) -> Claim | None:
+    if isinstance(value, str):
+        return claim_create(user=user, text=value)[0]
+    return value
+
+
+def _check(statement: Statement) -> None:
+    if statement.via_id and statement.via_id == statement.speaker_id:
+        raise ValidationError(
+            {"via": "The speaker cannot deliver their own statement via themselves."}
+        )
+    if not statement.claim_id:
+        statement.stance = ""
+    elif not statement.stance:
+        raise ValidationError(
+            {"stance": "Say whether the statement asserts, denies or questions the claim."}
+        )
+
+
+@transaction.atomic
+def statement_create(
+    *,
+    user,
+    source: Source,
+    anchor: anchoring.Anchor,
+    speaker: Actor | NewActor,
+    via: Actor | NewActor | None = None,
+    reporting: str = Statement.Reporting.REPORTED,
+    claim: Claim | str | None = None,
+    stance: str = "",
+    said_on=None,
+    summary: str = "",
+) -> Statement:
+    """Record a statement at a verified anchor; new actors or a new claim are made with it."""
+    try:
+        anchoring.verify(source.text, anchor.start, anchor.end, anchor.exact)
+    except anchoring.AnchorError as exc:
+        raise ValidationError({"exact": str(exc)}) from None
+    anchor = anchoring.make_anchor(source.text, anchor.start, anchor.end)
+    statement = Statement(
+        source=source,
+        speaker=_actor(speaker, user),
+        via=_actor(via, user),
+        reporting=reporting,
+        start=anchor.start,
+        end=anchor.end,
+        exact=anchor.exact,
+        prefix=anchor.prefix,
+        suffix=anchor.suffix,
+        claim=_claim(claim, user),
+        stance=stance or "",
+        said_on=said_on,
+        summary=summary or "",
+        created_by=user,
+    )
+    _check(statement)
+    statement._history_user = user
+    statement.save()
+    claim_refresh_status(claim=statement.claim)
+    return statement
+
+
+def _locked(statement_id: int, version: int | None) -> Statement:
+    statement = (
+        Statement.objects.select_for_update()
+        .select_related("speaker", "via", "claim", "source", "created_by")
+        .get(pk=statement_id)
+    )
+    if version is None or statement.version != version:
+        raise StatementConflict(statement, version)
+    return statement
+
+
+@transaction.atomic
+def statement_update(
+    *,
+    user,
+    statement_id: int,
+    version: int | None,
+    speaker: Actor | NewActor,
+    via: Actor | NewActor | None = None,
+    reporting: str,
+    claim: Claim | str | None = None,
+    stance: str = "",
+    said_on=None,
+    summary: str = "",
+) -> Statement:
+    """Change who said it and what it says about which claim; the span stays."""
+    statement = _locked(statement_id, version)
+    old_claim = statement.claim
+    statement.speaker = _actor(speaker, user)
+    statement.via = _actor(via, user)
+    statement.reporting = reporting
+    statement.claim = _claim(claim, user)
+    statement.stance = stance or ""
+    statement.said_on = said_on
+    statement.summary = summary or ""
+    _check(statement)
+    statement._history_user = user
+    statement.save(update_fields=EDITABLE)
+    claim_refresh_status(claim=old_claim)
+    if statement.claim_id != getattr(old_claim, "pk", None):
+        claim_refresh_status(claim=statement.claim)
+    return statement
+
+
+@transaction.atomic
+def statement_delete(*, user, statement_id: int, version: int | None) -> None:
+    """Delete a statement (its contradictions go with it) and refresh the claims involved."""
+    statement = _locked(statement_id, version)
+    claims = {statement.claim_id} if statement.claim_id else set()
+    for c in Contradiction.objects.filter(Q(first=statement) | Q(second=statement)).values(
+        "claim_id", "first__claim_id", "second__claim_id"
+    ):
+        claims.update(v for v in c.values() if v)
+    statement._history_user = user
+    statement.delete()
+    for claim in Claim.objects.filter(pk__in=claims):
+        claim_refresh_status(claim=claim)
+
+
+def contradiction_propose(
+    *, user, first: Statement, second: Statement, kind: str, rationale: str = ""
+) -> Contradiction:
+    """Record that `first` contradicts `second`, proposed for an editor's review.
+
+    The claim at issue is the one they share, else the first statement's.
+    A statement never contradicts itself and a pair is linked once either way round.
+    """
+    if first.pk == second.pk:
+        raise ValidationError("A statement cannot contradict itself.")
+    claim_id = (
+        first.claim_id if first.claim_id == second.claim_id else (first.claim_id or second.claim_id)
+    )
+    contradiction = Contradiction(
+        first=first,
+        second=second,
+        kind=kind,
+        rationale=rationale.strip(),
+        claim_id=claim_id,
+        status=Contradiction.Status.PROPOSED,
+        proposed_by=user,
+    )
+    contradiction.full_clean()
+    contradiction._history_user = user
+    try:
+        with transaction.atomic():
+            contradiction.save()
+    except IntegrityError:
+        raise ValidationError("These two statements are already linked.") from None
+    return contradiction
+
+
+OPPOSITE = {
+    Statement.Stance.ASSERTS: [Statement.Stance.DENIES, Statement.Stance.QUESTIONS],
+    Statement.Stance.DENIES: [Statement.Stance.ASSERTS],
+    Statement.Stance.QUESTIONS: [Statement.Stance.ASSERTS],
+}
+
+
+def statement_suggestions(*, statement: Statement, limit: int = 10) -> list[Statement]:
+    """Statements on the same claim with an opposite stance and no link to this one yet.
+
+    Each gets `.same_speaker` (a possible self-contradiction); those come first.
+    """
+    if not statement.claim_id or statement.stance not in OPPOSITE:
+        return []
+    linked = Contradiction.objects.filter(Q(first=statement) | Q(second=statement)).values_list(
+        "first_id", "second_id"
+    )
+    exclude = {statement.pk} | {pk for pair in linked for pk in pair}
+    found = list(
+        Statement.objects.filter(claim_id=statement.claim_id, stance__in=OPPOSITE[statement.stance])
+        .exclude(pk__in=exclude)
+        .select_related("speaker", "via", "source", "claim")
+        .order_by("source_id", "start", "id")[: limit * 3]
+    )
+    for other in found:
+        other.same_speaker = other.speaker_id == statement.speaker_id
+    found.sort(key=lambda s: not s.same_speaker)
+    return found[:limit]
