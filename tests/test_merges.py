@@ -117,7 +117,7 @@ def test_actor_merge_moves_everything_and_resolves_nonsense(world, editor):
     assert maliki.wikidata_id == "Q19777" and maliki.description == "Prime Minister of Iraq"
     # reported
     text = " ".join(report.resolved)
-    assert "would link statement" in text and "kept #%d (confirmed)" % w["x_b"].pk in text
+    assert "would link statement" in text and f"kept #{w['x_b'].pk} (confirmed)" in text
     assert "affiliated with itself" in text and "already has it" in text
     assert "its via was removed" in text and "became the same statement" in text
     assert report.moved["statements"] == 3

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from claims.models import Claim, Contradiction
 from tests.conftest import HTMX, make_user
-from tests.factories import make_actor, make_claim, make_contradiction, make_source, make_statement
+from tests.factories import make_claim, make_contradiction, make_source, make_statement
 from tests.seed_fixture import build_seed
 
 pytestmark = pytest.mark.django_db
