@@ -85,6 +85,7 @@ class Command(BaseCommand):
             str(options["threads"]),
             "--chdir",
             str(settings.BASE_DIR),
+            "--no-control-socket",  # several gunicorns may run here (benchmarks)
         ]
         os.execv(sys.executable, argv)  # noqa: S606 (replaces this process with gunicorn)
 
