@@ -268,9 +268,10 @@ def _curve(a: Node, b: Node, bend: int, bottom: float) -> str:
     elif a.stance == b.stance:  # both question the claim: bulge to the left of the column
         cx = a.x - 50 - step - abs(a.y - b.y) / 4
         cy = (a.y + b.y) / 2
-    else:  # across the picture: dip under the claim box
+    else:  # across the picture: the curve's lowest point passes under the claim box
         cx = (a.x + b.x) / 2
-        cy = max(a.y, b.y, bottom) + 40 + step
+        lowest = max(a.y, b.y, bottom) + 14 + step
+        cy = (4 * lowest - a.y - b.y) / 2
     return f"M {a.x:.1f} {a.y:.1f} Q {cx:.1f} {cy:.1f} {b.x:.1f} {b.y:.1f}"
 
 
