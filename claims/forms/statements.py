@@ -89,6 +89,11 @@ class StatementForm(forms.Form):
     def editing(self) -> bool:
         return self.statement is not None
 
+    @property
+    def hidden_error_fields(self) -> list:
+        hidden = ("start", "end", "prefix", "suffix", "offsets_unit", "version")
+        return [self[name] for name in hidden if name in self.errors]
+
     @cached_property
     def pickers(self) -> dict:
         return {name: picker_for(self, name) for name in ("speaker", "via", "claim")}
@@ -286,6 +291,10 @@ def picker_for(form: StatementForm, field: str) -> Picker:
             f"{field}_new_name", data.get("claim_new_text", "") if field == "claim" else ""
         ),
         new_kind=data.get(f"{field}_new_kind", Actor.Kind.PERSON),
-        errors=list(form.errors.get(field, [])),
+        errors=[
+            e
+            for name in (field, f"{field}_new_name", f"{field}_new_kind", f"{field}_new_text")
+            for e in form.errors.get(name, [])
+        ],
         required=field == "speaker",
     )
