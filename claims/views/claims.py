@@ -69,9 +69,10 @@ def claim_list(request: HttpRequest) -> HttpResponse:
 
 def contradictions_on(claim: Claim) -> QuerySet:
     """Contradictions at issue on the claim or between statements about it."""
+    on_claim = Statement.objects.filter(claim=claim).order_by().values("pk")
     return (
         Contradiction.objects.filter(
-            Q(claim=claim) | Q(first__claim=claim) | Q(second__claim=claim)
+            Q(claim=claim) | Q(first_id__in=on_claim) | Q(second_id__in=on_claim)
         )
         .select_related(
             "first__speaker",
