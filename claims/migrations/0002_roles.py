@@ -3,26 +3,7 @@
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-RESEARCHER_PERMS = [
-    "view_source", "add_source",
-    "view_actor", "add_actor",
-    "view_actoralias", "add_actoralias",
-    "view_affiliation", "add_affiliation",
-    "view_claim", "add_claim",
-    "view_statement", "add_statement", "change_statement", "delete_statement",
-    "view_contradiction", "add_contradiction",
-    "view_note", "add_note",
-]
-EDITOR_PERMS = RESEARCHER_PERMS + [
-    "change_source",
-    "change_actor",
-    "change_actoralias", "delete_actoralias",
-    "change_affiliation", "delete_affiliation",
-    "change_claim",
-    "change_contradiction", "delete_contradiction",
-    "review_claim", "merge_claim", "review_contradiction",
-]
-
+from claims.roles import ROLES
 
 def create_roles(apps, schema_editor):
     # Permissions are normally created after all migrations; make sure they exist now.
@@ -32,7 +13,7 @@ def create_roles(apps, schema_editor):
         app_config.models_module = None
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    for name, codenames in [("Researchers", RESEARCHER_PERMS), ("Editors", EDITOR_PERMS)]:
+    for name, codenames in ROLES.items():
         group, _ = Group.objects.get_or_create(name=name)
         perms = Permission.objects.filter(content_type__app_label="claims", codename__in=codenames)
         assert perms.count() == len(set(codenames)), "a role permission is missing"
