@@ -11,7 +11,10 @@ class ClaimsConfig(AppConfig):
         post_migrate.connect(_ensure_roles, sender=self)
 
 
-def _ensure_roles(sender, apps, **kwargs) -> None:
+def _ensure_roles(sender, apps=None, **kwargs) -> None:
     from .roles import ensure_roles
+
+    if apps is None:  # flush sends post_migrate without the migration state
+        from django.apps import apps
 
     ensure_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
