@@ -177,6 +177,8 @@ def test_claim_page_query_count_is_fixed(
     assert response.status_code == 200
     with django_assert_num_queries(12):
         editor_client.get(url, headers={**HTMX, "HX-Target": "claim-notes"})
+    with django_assert_num_queries(11):  # the verdict panel does not list the notes
+        editor_client.get(url, headers={**HTMX, "HX-Target": "claim-verdict"})
 
 
 def test_claim_page_paginates_statements(researcher_client, researcher, editor):

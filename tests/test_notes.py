@@ -116,3 +116,5 @@ def test_contradiction_notes_query_count(
     # session, user, permissions (2), contradiction, notes count+page, editors, badge
     with django_assert_num_queries(9):
         researcher_client.get(url)
+    with django_assert_num_queries(8):  # the thread fragment: no badge
+        researcher_client.get(url, headers=HTMX)
