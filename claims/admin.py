@@ -39,6 +39,58 @@ def _short(text: str, limit: int = 80) -> str:
     return anchoring._short(text or "", limit)
 
 
+class VersionCheckedForm(forms.ModelForm):
+    """Refuses a save when the record changed since the form was opened (no lost updates).
+
+    The version the form was opened with travels in a hidden field; on a
+    mismatch the error lists, field by field, what was entered and what is
+    stored now.
+    """
+
+    opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["opened_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        opened = cleaned.get("opened_version")
+        stored = self.instance  # still the stored record: the form is applied after clean()
+        if stored.pk is None or opened is None or opened == stored.version:
+            return cleaned
+        differences = []
+        for name, field in self.fields.items():
+            if name == "opened_version" or name not in cleaned:
+                continue
+            theirs = getattr(stored, name, None)
+            yours = cleaned[name]
+            if yours != theirs:
+                differences.append(
+                    f"{field.label or name}: yours “{_short(str(yours or ''), 60)}”, "
+                    f"stored “{_short(str(theirs or ''), 60)}”"
+                )
+        detail = "; ".join(differences) if differences else "no field you can edit here differs"
+        raise ValidationError(
+            f"Someone else changed this record since you opened it (you opened version "
+            f"{opened}, it is now version {stored.version}). Differences: {detail}. "
+            "Reload the page to edit the current version.",
+            code="conflict",
+        )
+
+
+class VersionCheckedAdmin:
+    """Puts the hidden opened_version field on the change form."""
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None:
+            name, options = fieldsets[0]
+            fieldsets[0] = (name, {**options, "fields": (*options["fields"], "opened_version")})
+        return fieldsets
+
+
 # --- sources -------------------------------------------------------------------
 
 
@@ -65,7 +117,7 @@ class SourceTextField(forms.CharField):
             raise ValidationError(str(exc), code="nul") from None
 
 
-class SourceAdminForm(forms.ModelForm):
+class SourceAdminForm(VersionCheckedForm):
     text = SourceTextField(
         help_text="Canonical plain text. Line ends become LF and the text is NFC-normalised; "
         "editing it re-anchors the statements."
@@ -166,7 +218,7 @@ class StatementInline(admin.TabularInline):
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(VersionCheckedAdmin, SimpleHistoryAdmin):
     form = SourceAdminForm
     list_display = (
         "title",
@@ -257,7 +309,8 @@ class AffiliationInline(admin.TabularInline):
 
 
 @admin.register(Actor)
-class ActorAdmin(SimpleHistoryAdmin):
+class ActorAdmin(VersionCheckedAdmin, SimpleHistoryAdmin):
+    form = VersionCheckedForm
     list_display = ("name", "kind", "alias_list", "wikidata_id", "statement_count", "updated_at")
     list_filter = ("kind",)
     search_fields = ("name", "aliases__name", "description", "wikidata_id")
@@ -296,7 +349,8 @@ class ActorAliasAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Affiliation)
-class AffiliationAdmin(SimpleHistoryAdmin):
+class AffiliationAdmin(VersionCheckedAdmin, SimpleHistoryAdmin):
+    form = VersionCheckedForm
     list_display = ("actor", "role", "target", "start_date", "end_date")
     list_select_related = ("actor", "target")
     list_filter = ("role",)
@@ -330,7 +384,7 @@ class NotesFromRequestUser:
         formset.save_m2m()
 
 
-class ClaimAdminForm(forms.ModelForm):
+class ClaimAdminForm(VersionCheckedForm):
     class Meta:
         model = Claim
         fields = ("text", "status", "verdict", "rationale", "assigned_to")
@@ -348,7 +402,7 @@ class ClaimAdminForm(forms.ModelForm):
 
 
 @admin.register(Claim)
-class ClaimAdmin(NotesFromRequestUser, SimpleHistoryAdmin):
+class ClaimAdmin(VersionCheckedAdmin, NotesFromRequestUser, SimpleHistoryAdmin):
     form = ClaimAdminForm
     list_display = (
         "text",
@@ -395,7 +449,7 @@ class ClaimAdmin(NotesFromRequestUser, SimpleHistoryAdmin):
 # --- statements ------------------------------------------------------------------
 
 
-class StatementAdminForm(forms.ModelForm):
+class StatementAdminForm(VersionCheckedForm):
     """start/end may be left empty: the quote is then looked up in the source text."""
 
     class Meta:
@@ -432,7 +486,7 @@ class StatementAdminForm(forms.ModelForm):
 
 
 @admin.register(Statement)
-class StatementAdmin(SimpleHistoryAdmin):
+class StatementAdmin(VersionCheckedAdmin, SimpleHistoryAdmin):
     form = StatementAdminForm
     list_display = (
         "quote",
@@ -502,7 +556,8 @@ def _statement_card(st: Statement | None) -> str:
 
 
 @admin.register(Contradiction)
-class ContradictionAdmin(NotesFromRequestUser, SimpleHistoryAdmin):
+class ContradictionAdmin(VersionCheckedAdmin, NotesFromRequestUser, SimpleHistoryAdmin):
+    form = VersionCheckedForm
     list_display = (
         "pk",
         "kind",

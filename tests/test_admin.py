@@ -487,3 +487,40 @@ def test_statement_edited_inline_on_its_source_is_checked_against_the_text(admin
     assert "the text there reads “the cracks were old”" in response.content.decode()
     st.refresh_from_db()
     assert (st.exact, st.version) == ("the cracks were old", 1)
+
+
+# --- no lost updates ------------------------------------------------------------------------------
+
+
+def test_a_change_made_meanwhile_is_not_overwritten(admin_client, admin):
+    actor = make_actor("Nuri al-Maliki", description="Prime Minister")
+    data = admin_form_data(admin_client.get(url(Actor, "change", actor.pk)))
+    assert data["opened_version"] == 1
+    actor.description = "Prime Minister of Iraq, 2006-2014"  # someone else saves first
+    actor.save()
+    data["description"] = "PM"
+    response = admin_client.post(url(Actor, "change", actor.pk), data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Someone else changed this record since you opened it" in html
+    assert "yours “PM”, stored “Prime Minister of Iraq, 2006-2014”" in html
+    actor.refresh_from_db()
+    assert (actor.description, actor.version) == ("Prime Minister of Iraq, 2006-2014", 2)
+    # reopened, the same edit goes through
+    data = admin_form_data(admin_client.get(url(Actor, "change", actor.pk)))
+    data["description"] = "PM"
+    assert admin_client.post(url(Actor, "change", actor.pk), data).status_code == 302
+
+
+def test_a_source_text_edit_on_a_stale_form_is_refused(admin_client, admin):
+    source = make_source()
+    st = make_statement(source=source, quote="the cracks were old", created_by=admin)
+    data = admin_form_data(admin_client.get(url(Source, "change", source.pk)))
+    source.title = "Renamed meanwhile"
+    source.save()
+    data["text"] = "Intro.\n" + source.text
+    response = admin_client.post(url(Source, "change", source.pk), data)
+    assert "Someone else changed this record" in response.content.decode()
+    source.refresh_from_db()
+    st.refresh_from_db()
+    assert not source.text.startswith("Intro.") and st.version == 1
