@@ -11,7 +11,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.core import validators
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
@@ -33,6 +34,19 @@ from .services.sources import source_update_text
 
 AUDIT = ("created_by", "created_at", "updated_at", "version")
 INLINE_STATEMENTS_SHOWN = 100
+
+
+def statement_total(fk: str):
+    """Statements per row as a correlated subquery: computed for the rows of the page
+    only (a JOIN + GROUP BY would aggregate the whole table before the LIMIT)."""
+    per_row = (
+        Statement.objects.filter(**{fk: OuterRef("pk")})
+        .order_by()
+        .values(fk)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(per_row, output_field=IntegerField()), 0)
 
 
 def _short(text: str, limit: int = 80) -> str:
@@ -256,7 +270,7 @@ class SourceAdmin(VersionCheckedAdmin, SimpleHistoryAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         qs = super().get_queryset(request)
         if request.resolver_match and request.resolver_match.url_name.endswith("changelist"):
-            qs = qs.defer("text", "notes").annotate(statement_total=Count("statements"))
+            qs = qs.defer("text", "notes").annotate(statement_total=statement_total("source"))
         return qs
 
     @admin.display(description="statements", ordering="statement_total")
@@ -321,7 +335,7 @@ class ActorAdmin(VersionCheckedAdmin, SimpleHistoryAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         qs = super().get_queryset(request)
         if request.resolver_match and request.resolver_match.url_name.endswith("changelist"):
-            qs = qs.annotate(statement_total=Count("statements")).prefetch_related(
+            qs = qs.annotate(statement_total=statement_total("speaker")).prefetch_related(
                 Prefetch("aliases", queryset=ActorAlias.objects.order_by("name"))
             )
         return qs
@@ -431,7 +445,7 @@ class ClaimAdmin(VersionCheckedAdmin, NotesFromRequestUser, SimpleHistoryAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         qs = super().get_queryset(request)
         if request.resolver_match and request.resolver_match.url_name.endswith("changelist"):
-            qs = qs.annotate(statement_total=Count("statements"))
+            qs = qs.annotate(statement_total=statement_total("claim"))
         return qs
 
     @admin.display(description="statements", ordering="statement_total")
