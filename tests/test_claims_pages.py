@@ -175,9 +175,10 @@ def test_claim_page_query_count_is_fixed(
     with django_assert_num_queries(14):
         response = editor_client.get(url)
     assert response.status_code == 200
-    with django_assert_num_queries(12):
+    # the fragments: session, user, permissions (2), claim, editors, notes count+page
+    with django_assert_num_queries(8):
         editor_client.get(url, headers={**HTMX, "HX-Target": "claim-notes"})
-    with django_assert_num_queries(11):  # the verdict panel does not list the notes
+    with django_assert_num_queries(7):
         editor_client.get(url, headers={**HTMX, "HX-Target": "claim-verdict"})
 
 

@@ -91,7 +91,20 @@ def contradictions_on(claim: Claim) -> QuerySet:
     )
 
 
-def claim_context(request: HttpRequest, claim: Claim) -> dict:
+def claim_context(request: HttpRequest, claim: Claim, *, full: bool = True) -> dict:
+    """What the claim page shows; with full=False only what the verdict panel and the
+    notes thread need (the fragments htmx swaps)."""
+    ctx = {
+        "nav": "claims",
+        "claim": claim,
+        "notes": paginate(request, claim.notes.select_related("author"), NOTES_PER_PAGE, "npage"),
+        "note_form": NoteForm(),
+        "editor_list": list(editors()) if is_editor(request.user) else [],
+        "verdicts": Claim.Verdict.choices,
+        "here": request.get_full_path(),
+    }
+    if not full:
+        return ctx
     statements = (
         claim.statements.select_related("speaker", "via", "source")
         .defer("source__text", "source__notes")
@@ -103,27 +116,21 @@ def claim_context(request: HttpRequest, claim: Claim) -> dict:
     drawn = Contradiction.objects.filter(first_id__in=ids, second_id__in=ids).only(
         "id", "first_id", "second_id", "kind", "status"
     )
-    groups = [
-        (value, label, [s for s in on_page if s.stance == value])
-        for value, label in Statement.Stance.choices
-    ]
-    editor = is_editor(request.user)
-    return {
-        "nav": "claims",
-        "claim": claim,
-        "statements": page,
-        "groups": groups,
-        "timeline": on_page,
-        "diagram": diagram.build(claim, on_page, drawn) if on_page else None,
-        "contradictions": paginate(
-            request, contradictions_on(claim), CONTRADICTIONS_PER_PAGE, "cpage"
-        ),
-        "notes": paginate(request, claim.notes.select_related("author"), NOTES_PER_PAGE, "npage"),
-        "note_form": NoteForm(),
-        "editor_list": list(editors()) if editor else [],
-        "verdicts": Claim.Verdict.choices,
-        "here": request.get_full_path(),
-    }
+    ctx.update(
+        {
+            "statements": page,
+            "groups": [
+                (value, label, [s for s in on_page if s.stance == value])
+                for value, label in Statement.Stance.choices
+            ],
+            "timeline": on_page,
+            "diagram": diagram.build(claim, on_page, drawn) if on_page else None,
+            "contradictions": paginate(
+                request, contradictions_on(claim), CONTRADICTIONS_PER_PAGE, "cpage"
+            ),
+        }
+    )
+    return ctx
 
 
 def get_claim(pk: int) -> Claim:
@@ -136,11 +143,14 @@ def get_claim(pk: int) -> Claim:
 @member_required
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_claim(pk)
-    ctx = claim_context(request, claim)
     if request.htmx and request.htmx.target in {"claim-notes", "claim-verdict"}:
         fragment = "notes" if request.htmx.target == "claim-notes" else "verdict"
-        return render(request, f"claims/claim_detail.html#{fragment}", ctx)
-    return render(request, "claims/claim_detail.html", ctx)
+        return render(
+            request,
+            f"claims/claim_detail.html#{fragment}",
+            claim_context(request, claim, full=False),
+        )
+    return render(request, "claims/claim_detail.html", claim_context(request, claim))
 
 
 @require_POST
@@ -154,11 +164,11 @@ def claim_note_add(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
     if form.errors:
-        ctx = {**claim_context(request, claim), "note_form": form}
+        ctx = {**claim_context(request, claim, full=not request.htmx), "note_form": form}
         template = "claims/claim_detail.html#notes" if request.htmx else "claims/claim_detail.html"
         return render(request, template, ctx, status=422)
     if request.htmx:
-        ctx = claim_context(request, claim)
+        ctx = claim_context(request, claim, full=False)
         last = ctx["notes"].paginator.num_pages
         if last > 1:
             ctx["notes"] = ctx["notes"].paginator.get_page(last)

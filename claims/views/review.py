@@ -294,7 +294,7 @@ def _claim_response(
     on_claim_page = request.htmx and request.htmx.target == "claim-verdict"
     if on_claim_page or (not request.htmx and status != 200):
         fragment = "claims/claim_detail.html#verdict"
-        ctx = {**claim_context(request, claim), **extra}
+        ctx = {**claim_context(request, claim, full=False), **extra}
     else:
         fragment = f"{QUEUE}#claim_item"
         ctx = {"cl": claim, **extra}
