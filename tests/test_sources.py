@@ -292,7 +292,6 @@ def test_highlight_describes_speaker_and_stance(researcher_client, researcher):
             "data-statements": str(statement.pk),
             "tabindex": "0",
             "title": "Nuri al-Maliki denies: The bridge is safe.",
-            "data-tip": "Nuri al-Maliki denies: The bridge is safe.",
         }
     ]
 

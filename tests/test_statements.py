@@ -367,6 +367,7 @@ def test_a_stale_edit_is_refused_with_both_versions(researcher_client, editor, r
     assert "Someone changed this statement" in text
     assert "The editor's summary." in text and "My summary." in text
     assert f'name="version" value="{recorded.version}"' in response.content.decode()
+    assert "My summary.</textarea>" in response.content.decode()  # yours, kept in the form
     recorded.refresh_from_db()
     assert recorded.summary == "The editor's summary."
     plain = researcher_client.post(edit_url(recorded), data)

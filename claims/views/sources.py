@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from claims.access import can_change_statement, member_required
 from claims.forms.sources import SourceImportForm
 from claims.forms.statements import StatementForm
-from claims.highlighting import highlighted_text, highlights_for
+from claims.highlighting import HIGHLIGHT_FIELDS, highlighted_text, highlights_for
 from claims.models import Contradiction, Source, Statement
 from claims.services.imports import source_create
 
@@ -83,21 +83,11 @@ def source_create_view(request: HttpRequest) -> HttpResponse:
 
 
 def marked_statements(source: Source) -> QuerySet:
-    """What the highlights need, for every statement in the source: one query."""
+    """What the highlights need, for every statement in the source: one query, value rows."""
     return (
         Statement.objects.filter(source=source, anchor_status=Statement.AnchorStatus.OK)
-        .select_related("speaker", "via", "claim")
-        .only(
-            "id",
-            "source_id",
-            "start",
-            "end",
-            "stance",
-            "speaker__name",
-            "via__name",
-            "claim__text",
-        )
         .order_by("start", "-end", "id")
+        .values_list(*HIGHLIGHT_FIELDS)
     )
 
 

@@ -128,23 +128,25 @@ def statement_card(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _conflict_response(request, conflict: services.StatementConflict, form) -> HttpResponse:
+    """409: their version (stored now) beside yours; the form keeps your values with the
+    current version, so saving again is a deliberate choice."""
     current = _card(request, conflict.current.pk)
+    data = request.POST.copy()
+    data["version"] = str(current.version)
     fresh = StatementForm(
-        source=current.source,
-        statement=current,
-        auto_id=f"edit{current.pk}_%s",
+        data, source=current.source, statement=current, auto_id=f"edit{current.pk}_%s"
     )
     ctx = {
         "statement": current,
         "source": current.source,
         "form": fresh,
-        "yours": form.cleaned_data if form.is_bound and hasattr(form, "cleaned_data") else {},
+        "yours": getattr(form, "cleaned_data", {}),
+        "conflict": True,
         "nav": "sources",
     }
     template = (
         "claims/statement_form.html#conflict" if request.htmx else "claims/statement_form.html"
     )
-    ctx["conflict"] = True
     return render(request, template, ctx, status=409)
 
 

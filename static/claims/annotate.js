@@ -225,6 +225,36 @@
     slot.replaceChildren(p);
   }
 
+  // The card list refreshes itself after any save; a form open in one of its
+  // cards (edit, delete, contradicts…) is carried over into the fresh list.
+  var openSlots = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (!target || target.id !== "statement-cards") return;
+    openSlots = {};
+    target.querySelectorAll(".statement-card").forEach(function (card) {
+      var slot = card.querySelector(".card-slot");
+      if (slot && slot.childElementCount) openSlots[card.getAttribute("data-statement")] = slot;
+    });
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!openSlots) return;
+    var list = document.getElementById("statement-cards");
+    Object.keys(openSlots).forEach(function (id) {
+      var fresh = list && list.querySelector('.statement-card[data-statement="' + id + '"] .card-slot');
+      if (fresh && !fresh.childElementCount) fresh.replaceWith(openSlots[id]);
+    });
+    openSlots = null;
+  });
+
+  // A link to #statement-N whose card is on another page of the list: load it.
+  function showHashedCard() {
+    var match = /^#statement-(\d+)$/.exec(window.location.hash);
+    if (match && document.getElementById("workspace")) showCard(match[1]);
+  }
+  window.addEventListener("hashchange", showHashedCard);
+  document.addEventListener("DOMContentLoaded", showHashedCard);
+
   htmx.onLoad(function (elt) {
     if (elt.id === "source-text") enhanceText(elt);
     else if (elt.querySelector) enhanceText(elt.querySelector("#source-text"));

@@ -289,3 +289,23 @@ def test_hostile_article_runs_no_script(page: Page, live_server):
     expect(page.locator("#annotate-slot [name=exact]")).to_have_value("<svg onload=alert(3)>")
     page.wait_for_timeout(300)
     assert page.dialogs == []
+
+
+def test_a_highlight_whose_card_is_on_a_later_page_loads_its_card(page: Page, live_server):
+    user = _researcher()
+    text = " ".join(f"Sentence number {i:02d} was said." for i in range(30))
+    source = make_source(text=text)
+    statements = [
+        make_statement(source=source, quote=f"Sentence number {i:02d} was said.", created_by=user)
+        for i in range(30)
+    ]
+    last = statements[-1]
+    login(page, live_server, "annotator")
+    page.goto(f"{live_server.url}{source.get_absolute_url()}")
+    expect(page.locator(f"#statement-{last.pk}")).to_have_count(0)  # not on the first page
+    page.locator(f"#source-text mark[data-statements~='{last.pk}']").click()
+    expect(page.locator(f"#focus-statement-{last.pk}")).to_be_focused()
+    expect(page.locator(f"#focus-statement-{last.pk} .quote")).to_have_text(last.exact)
+    # a link to the statement does the same
+    page.goto(f"{live_server.url}{last.get_absolute_url()}")
+    expect(page.locator(f"#focus-statement-{last.pk}")).to_be_visible()
