@@ -29,7 +29,7 @@ def _actor_url(actor: Actor) -> str:
         return reverse("claims:actor_history", args=[actor.pk])
 
 
-def _candidates(request: HttpRequest, qs, q: str):
+def _candidates(request: HttpRequest, qs):
     return paginate(request, qs, CANDIDATES_PER_PAGE)
 
 
@@ -108,7 +108,7 @@ def actor_merge(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         what="actor",
         merged=merged,
-        candidates=_candidates(request, qs, q),
+        candidates=_candidates(request, qs),
         form=form,
         q=q,
         status=status,
@@ -156,7 +156,7 @@ def claim_merge(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         what="claim",
         merged=merged,
-        candidates=_candidates(request, qs, q),
+        candidates=_candidates(request, qs),
         form=form,
         q=q,
         status=status,

@@ -139,13 +139,13 @@ def queue_rows(ids: list[tuple[int, object, str]]) -> list[tuple[str, object]]:
 def _filter_labels(data: dict) -> list[tuple[str, str, str, int]]:
     """(parameter, what, name, id) of the active actor/source/claim filters, one query each."""
     out = []
-    for param, model, what in (
-        ("actor", Actor, "actor"),
-        ("source", Source, "source"),
-        ("claim", Claim, "claim"),
+    for param, model, what, field in (
+        ("actor", Actor, "actor", "name"),
+        ("source", Source, "source", "title"),
+        ("claim", Claim, "claim", "text"),
     ):
         if pk := data.get(param):
-            obj = model.objects.filter(pk=pk).first()
+            obj = model.objects.filter(pk=pk).only("pk", field).first()
             out.append((param, what, str(obj) if obj else f"#{pk} (gone)", pk))
     return out
 
