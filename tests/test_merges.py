@@ -273,3 +273,27 @@ def test_merge_page_query_count(editor_client, django_assert_num_queries, n):
     # session, user, permissions (2), merged claim, candidates count+page, badge
     with django_assert_num_queries(8):
         editor_client.get(url)
+
+
+def test_a_merge_that_fails_half_way_changes_nothing(world, editor, monkeypatch):
+    from claims.services import merges
+
+    real_delete = merges._delete
+
+    def failing_delete(obj, **kwargs):
+        if isinstance(obj, Actor):
+            raise RuntimeError("disk full")
+        return real_delete(obj, **kwargs)
+
+    monkeypatch.setattr(merges, "_delete", failing_delete)
+    with pytest.raises(RuntimeError):
+        actor_merge(merged_id=world["dup"].pk, kept_id=world["maliki"].pk, user=editor)
+    assert Actor.objects.filter(pk=world["dup"].pk).exists()
+    assert Statement.objects.filter(pk=world["s_b"].pk, speaker=world["dup"]).exists()
+    assert Statement.objects.get(pk=world["s_via"].pk).via == world["dup"]
+    assert Contradiction.objects.filter(pk__in=[world["x_a"].pk, world["x_ab"].pk]).count() == 2
+    assert sorted(ActorAlias.objects.filter(actor=world["dup"]).values_list("name", flat=True)) == [
+        "PM Maliki",
+        "the prime minister",
+    ]
+    assert Affiliation.objects.count() == 4
