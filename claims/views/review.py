@@ -156,7 +156,12 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     editor_list = list(svc.editors())
     form = QueueFilterForm(request.GET or None, editor_list=editor_list)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    page = paginate(request, queue_union(data), ITEMS_PER_PAGE)
+    rows = queue_union(data)
+    if data.get("q"):
+        # A text search scans the quotes: read its (id, date, kind) rows once rather
+        # than once to count and again for the page.
+        rows = list(rows)
+    page = paginate(request, rows, ITEMS_PER_PAGE)
     params = request.GET.copy()
     params.pop("page", None)
     ctx = {
