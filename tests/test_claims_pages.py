@@ -171,8 +171,8 @@ def test_claim_page_query_count_is_fixed(
     url = claim.get_absolute_url()
     editor_client.get(url)
     # session, user, permissions (2), claim, statements count+page, contradictions drawn,
-    # contradictions count+page, notes count+page, editors, badge
-    with django_assert_num_queries(14):
+    # contradictions count, page of ids and their rows, notes count+page, editors, badge
+    with django_assert_num_queries(15):
         response = editor_client.get(url)
     assert response.status_code == 200
     # the fragments: session, user, permissions (2), claim, editors, notes count+page
