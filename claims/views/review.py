@@ -157,9 +157,9 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET or None, editor_list=editor_list)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     rows = queue_union(data)
-    if data.get("q"):
-        # A text search scans the quotes: read its (id, date, kind) rows once rather
-        # than once to count and again for the page.
+    if any(data.get(name) for name in ("q", "actor", "source", "claim")):
+        # Narrowing filters scan quotes or statements: read their (id, date, kind) rows
+        # once rather than once to count and again for the page.
         rows = list(rows)
     page = paginate(request, rows, ITEMS_PER_PAGE)
     params = request.GET.copy()
