@@ -57,6 +57,9 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(f"Reusing the {existing} statements in the database.")
+        # Fresh planner statistics, as autovacuum (PostgreSQL) would gather after a bulk load.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         if not User.objects.filter(username=EDITOR).exists():
             raise CommandError(f"No {EDITOR} user: the data set was not made by synth.")
 
