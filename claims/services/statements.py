@@ -146,11 +146,7 @@ def statement_create(
 
 
 def _locked(statement_id: int, version: int | None) -> Statement:
-    statement = (
-        Statement.objects.select_for_update()
-        .select_related("speaker", "via", "claim", "source", "created_by")
-        .get(pk=statement_id)
-    )
+    statement = Statement.objects.select_for_update().get(pk=statement_id)
     if version is None or statement.version != version:
         raise StatementConflict(statement, version)
     return statement

@@ -12,6 +12,10 @@
   "use strict";
 
   var CONTEXT = 32;
+  // htmx wires up swapped-in content only when it settles (20 ms later by default);
+  // a quick click on a fresh card's link would meanwhile follow it as a plain link.
+  // Nothing here animates on settle, so settle at once.
+  htmx.config.defaultSettleDelay = 0;
   var lastSelection = null;
 
   function container() {
@@ -105,7 +109,7 @@
   }
 
   function focusCard(card) {
-    card.scrollIntoView({ block: "nearest", behavior: "smooth" });
+    card.scrollIntoView({ block: "nearest" });
     card.focus({ preventScroll: true });
     card.classList.remove("flash");
     void card.offsetWidth; // restart the animation

@@ -92,9 +92,18 @@ def drag_select(page: Page, text: str, quote: str) -> None:
     box = _char_rects(page, text, start, start + len(quote))
     page.mouse.move(box["x1"], box["y1"])
     page.mouse.down()
-    page.mouse.move((box["x1"] + box["x2"]) / 2, (box["y1"] + box["y2"]) / 2, steps=5)
-    page.mouse.move(box["x2"], box["y2"], steps=5)
+    page.mouse.move((box["x1"] + box["x2"]) / 2, (box["y1"] + box["y2"]) / 2, steps=10)
+    page.mouse.move(box["x2"], box["y2"], steps=10)
+    page.wait_for_timeout(50)
     page.mouse.up()
+
+
+def settle(page: Page) -> None:
+    """Wait until htmx has nothing in flight or settling (a save makes regions refresh)."""
+    busy = ".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added"
+    for _ in range(2):
+        page.wait_for_function(f"() => !document.querySelector('{busy}')")
+        page.wait_for_timeout(100)
 
 
 def marked_text(page: Page, statement_id: int) -> str:
@@ -143,6 +152,7 @@ def test_record_s5_link_it_to_s3_and_find_it_after_reload(page: Page, live_serve
     assert marked_text(page, statement.pk) == S5
     card = page.locator(f"#statement-{statement.pk}")
     expect(card).to_contain_text("Nuri al-Maliki")
+    settle(page)  # the text and the card list have refreshed themselves
 
     card.get_by_role("link", name="Contradicts…").click()
     panel = card.locator(".link-form")
@@ -256,6 +266,7 @@ def test_edit_and_delete_a_card_in_place(page: Page, live_server):
     )
     statement.refresh_from_db()
     assert statement.summary == "They doubt the inspection." and statement.version == 2
+    settle(page)  # the text and the card list refresh themselves
 
     card = page.locator(f"#statement-{statement.pk}")
     card.get_by_role("link", name="Delete…").click()
@@ -284,9 +295,9 @@ def test_hostile_article_runs_no_script(page: Page, live_server):
     expect(page.locator("h1")).to_have_text(source.title)
     assert page.locator("#source-text").evaluate("el => el.textContent") == source.text
     assert page.locator("#source-text img, #source-text script, #source-text svg").count() == 0
-    page.locator("#source-text mark").first.click()
     drag_select(page, source.text, "<svg onload=alert(3)>")
     expect(page.locator("#annotate-slot [name=exact]")).to_have_value("<svg onload=alert(3)>")
+    page.locator("#source-text mark").first.click()
     page.wait_for_timeout(300)
     assert page.dialogs == []
 
