@@ -336,6 +336,7 @@ def test_edit_refreshes_old_and_new_claim_status(researcher_client, researcher, 
 def test_others_may_not_edit_or_delete(other_researcher_client, outsider_client, recorded):
     for client in (other_researcher_client, outsider_client):
         assert client.get(edit_url(recorded)).status_code == 403
+        assert client.get(delete_url(recorded)).status_code == 403
         assert client.post(edit_url(recorded), edit_data(recorded, summary="x")).status_code == 403
         assert client.post(delete_url(recorded), {"version": recorded.version}).status_code == 403
     recorded.refresh_from_db()
@@ -520,3 +521,5 @@ def test_form_fragments_query_counts(
         researcher_client.get(edit_url(statement), headers=HTMX)
     with django_assert_num_queries(7):  # session, user, permissions (2), card, links x2
         researcher_client.get(reverse("claims:statement_card", args=[statement.pk]), headers=HTMX)
+    with django_assert_num_queries(7):  # session, user, permissions (2), card, links x2
+        researcher_client.get(delete_url(statement), headers=HTMX)
