@@ -245,8 +245,17 @@ def test_keyboard_selection_and_creating_a_speaker_in_place(page: Page, live_ser
     statement = Statement.objects.get()
     assert (statement.exact, statement.speaker) == (quote, actor)
     assert source.text[statement.start : statement.end] == quote
-    # the annotate button works from the keyboard too, on the last selection
-    expect(page.locator("#annotate-button")).to_be_visible()
+    # the visible "Annotate selection" button opens the form for a keyboard selection
+    settle(page)
+    start = source.text.index("Another line")
+    box = _char_rects(page, source.text, start, start + 1)
+    page.mouse.click(box["x1"], box["y1"])
+    for _ in range(len("Another")):
+        page.keyboard.press("Shift+ArrowRight")
+    page.get_by_role("button", name="Annotate selection").click()
+    form = page.locator("#annotate-slot form[data-statement-form]")
+    expect(form.locator("[name=exact]")).to_have_value("Another")
+    expect(form.locator("[name=speaker_q]")).to_be_focused()
 
 
 def test_edit_and_delete_a_card_in_place(page: Page, live_server):
