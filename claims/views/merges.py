@@ -3,9 +3,12 @@ claim. The page is about the record that goes away; the editor picks the one tha
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, path, reverse
@@ -67,28 +70,39 @@ def _report(request: HttpRequest, report: merges.MergeReport, label: str) -> Non
         messages.warning(request, line)
 
 
-@require_http_methods(["GET", "POST"])
-@editor_required
-def actor_merge(request: HttpRequest, pk: int) -> HttpResponse:
+def _merge(
+    request: HttpRequest,
+    pk: int,
+    *,
+    what: str,
+    model: type[Actor] | type[Claim],
+    order_by: str,
+    search: Callable[[QuerySet, str], QuerySet],
+    merge: Callable[..., merges.MergeReport],
+    label: Callable[[Any], str],
+    kept_url: Callable[[Any], str],
+) -> HttpResponse:
+    """The merge page and its POST, the same for actors and claims: `search` narrows the
+    candidates to a query, `merge` is the service, `label` names the merged record in the
+    message and `kept_url` is where to go afterwards."""
     merged = get_object_or_404(
-        Actor.objects.annotate(n_statements=Count("statements", distinct=True)), pk=pk
+        model.objects.annotate(n_statements=Count("statements", distinct=True)), pk=pk
     )
     q = request.GET.get("q", "").strip()
     qs = (
-        Actor.objects.exclude(pk=pk)
+        model.objects.exclude(pk=pk)
         .annotate(n_statements=Count("statements", distinct=True))
-        .order_by("name", "id")
+        .order_by(order_by, "id")
     )
     if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(aliases__name__icontains=q)).distinct()
-    form = MergeForm(request.POST or None, model=Actor, merged=merged)
+        qs = search(qs, q)
+    form = MergeForm(request.POST or None, model=model, merged=merged)
     status, conflict = 200, None
     if request.method == "POST":
         if form.is_valid():
             kept = form.cleaned_data["into"]
-            label = f"“{merged.name}”"
             try:
-                report = merges.actor_merge(
+                report = merge(
                     merged_id=merged.pk,
                     kept_id=kept.pk,
                     user=request.user,
@@ -100,67 +114,53 @@ def actor_merge(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_error(None, exc)
                 status = 422
             else:
-                _report(request, report, label)
-                return redirect(_actor_url(kept))
+                _report(request, report, label(merged))
+                return redirect(kept_url(kept))
         else:
             status = 422
     return _merge_page(
         request,
-        what="actor",
+        what=what,
         merged=merged,
         candidates=_candidates(request, qs),
         form=form,
         q=q,
         status=status,
         conflict=conflict,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@editor_required
+def actor_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    return _merge(
+        request,
+        pk,
+        what="actor",
+        model=Actor,
+        order_by="name",
+        search=lambda qs, q: qs.filter(
+            Q(name__icontains=q) | Q(aliases__name__icontains=q)
+        ).distinct(),
+        merge=merges.actor_merge,
+        label=lambda actor: f"“{actor.name}”",
+        kept_url=_actor_url,
     )
 
 
 @require_http_methods(["GET", "POST"])
 @editor_required
 def claim_merge(request: HttpRequest, pk: int) -> HttpResponse:
-    merged = get_object_or_404(
-        Claim.objects.annotate(n_statements=Count("statements", distinct=True)), pk=pk
-    )
-    q = request.GET.get("q", "").strip()
-    qs = (
-        Claim.objects.exclude(pk=pk)
-        .annotate(n_statements=Count("statements", distinct=True))
-        .order_by("text", "id")
-    )
-    if q:
-        qs = qs.filter(text__icontains=q)
-    form = MergeForm(request.POST or None, model=Claim, merged=merged)
-    status, conflict = 200, None
-    if request.method == "POST":
-        if form.is_valid():
-            kept = form.cleaned_data["into"]
-            try:
-                report = merges.claim_merge(
-                    merged_id=merged.pk,
-                    kept_id=kept.pk,
-                    user=request.user,
-                    version=form.cleaned_data["version"],
-                )
-            except EditConflict as exc:
-                status, conflict = 409, exc
-            except ValidationError as exc:
-                form.add_error(None, exc)
-                status = 422
-            else:
-                _report(request, report, f"claim #{merged.pk}")
-                return redirect(kept.get_absolute_url())
-        else:
-            status = 422
-    return _merge_page(
+    return _merge(
         request,
+        pk,
         what="claim",
-        merged=merged,
-        candidates=_candidates(request, qs),
-        form=form,
-        q=q,
-        status=status,
-        conflict=conflict,
+        model=Claim,
+        order_by="text",
+        search=lambda qs, q: qs.filter(text__icontains=q),
+        merge=merges.claim_merge,
+        label=lambda claim: f"claim #{claim.pk}",
+        kept_url=lambda claim: claim.get_absolute_url(),
     )
 
 
