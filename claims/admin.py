@@ -49,6 +49,11 @@ def statement_total(fk: str):
     return Coalesce(Subquery(per_row, output_field=IntegerField()), 0)
 
 
+def _on_changelist(request: HttpRequest) -> bool:
+    """Whether the request is for a changelist (its extra annotations are for the list only)."""
+    return bool(request.resolver_match and request.resolver_match.url_name.endswith("changelist"))
+
+
 def _short(text: str, limit: int = 80) -> str:
     return anchoring._short(text or "", limit)
 
@@ -103,6 +108,26 @@ class VersionCheckedAdmin:
             name, options = fieldsets[0]
             fieldsets[0] = (name, {**options, "fields": (*options["fields"], "opened_version")})
         return fieldsets
+
+
+class InlinesSavedByRequestUser:
+    """Inline rows are saved as the signed-in user: history records them as the author of
+    the change, and a new row's author field, named per model in `inline_author_fields`,
+    is filled in when empty."""
+
+    inline_author_fields: dict[type, str] = {}
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            obj.delete()
+        for obj in instances:
+            for model, field in self.inline_author_fields.items():
+                if isinstance(obj, model) and getattr(obj, f"{field}_id") is None:
+                    setattr(obj, field, request.user)
+            obj._history_user = request.user
+            obj.save()
+        formset.save_m2m()
 
 
 # --- sources -------------------------------------------------------------------
@@ -232,8 +257,9 @@ class StatementInline(admin.TabularInline):
 
 
 @admin.register(Source)
-class SourceAdmin(VersionCheckedAdmin, SimpleHistoryAdmin):
+class SourceAdmin(VersionCheckedAdmin, InlinesSavedByRequestUser, SimpleHistoryAdmin):
     form = SourceAdminForm
+    inline_author_fields = {Statement: "created_by"}
     list_display = (
         "title",
         "publisher",
@@ -269,7 +295,7 @@ class SourceAdmin(VersionCheckedAdmin, SimpleHistoryAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         qs = super().get_queryset(request)
-        if request.resolver_match and request.resolver_match.url_name.endswith("changelist"):
+        if _on_changelist(request):
             qs = qs.defer("text", "notes").annotate(statement_total=statement_total("source"))
         return qs
 
@@ -293,17 +319,6 @@ class SourceAdmin(VersionCheckedAdmin, SimpleHistoryAdmin):
                 )
         else:
             obj.save()
-
-    def save_formset(self, request, form, formset, change):
-        instances = formset.save(commit=False)
-        for obj in formset.deleted_objects:
-            obj.delete()
-        for obj in instances:
-            if isinstance(obj, Statement) and obj.created_by_id is None:
-                obj.created_by = request.user
-            obj._history_user = request.user
-            obj.save()
-        formset.save_m2m()
 
 
 # --- actors ----------------------------------------------------------------------
@@ -334,7 +349,7 @@ class ActorAdmin(VersionCheckedAdmin, SimpleHistoryAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         qs = super().get_queryset(request)
-        if request.resolver_match and request.resolver_match.url_name.endswith("changelist"):
+        if _on_changelist(request):
             qs = qs.annotate(statement_total=statement_total("speaker")).prefetch_related(
                 Prefetch("aliases", queryset=ActorAlias.objects.order_by("name"))
             )
@@ -383,19 +398,10 @@ class NoteInline(admin.StackedInline):
     readonly_fields = ("author", "created_at")
 
 
-class NotesFromRequestUser:
+class NotesFromRequestUser(InlinesSavedByRequestUser):
     """Inline notes get their author from the signed-in user."""
 
-    def save_formset(self, request, form, formset, change):
-        instances = formset.save(commit=False)
-        for obj in formset.deleted_objects:
-            obj.delete()
-        for obj in instances:
-            if isinstance(obj, Note) and obj.author_id is None:
-                obj.author = request.user
-            obj._history_user = request.user
-            obj.save()
-        formset.save_m2m()
+    inline_author_fields = {Note: "author"}
 
 
 class ClaimAdminForm(VersionCheckedForm):
@@ -444,7 +450,7 @@ class ClaimAdmin(VersionCheckedAdmin, NotesFromRequestUser, SimpleHistoryAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         qs = super().get_queryset(request)
-        if request.resolver_match and request.resolver_match.url_name.endswith("changelist"):
+        if _on_changelist(request):
             qs = qs.annotate(statement_total=statement_total("claim"))
         return qs
 
@@ -528,7 +534,7 @@ class StatementAdmin(VersionCheckedAdmin, SimpleHistoryAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         qs = super().get_queryset(request)
-        if request.resolver_match and request.resolver_match.url_name.endswith("changelist"):
+        if _on_changelist(request):
             qs = qs.defer("source__text", "source__notes")
         return qs
 

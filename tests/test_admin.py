@@ -477,6 +477,19 @@ def test_note_added_in_the_admin_gets_its_author(admin_client, admin):
     assert "choose exactly one" in response.content.decode()
 
 
+@pytest.mark.parametrize("model", [Claim, Contradiction], ids=lambda m: m.__name__)
+def test_note_added_inline_gets_its_author_and_history_user(admin_client, admin, model):
+    world(1, admin)
+    Note.objects.all().delete()
+    obj = model.objects.get() if model is Contradiction else model.objects.first()
+    data = admin_form_data(admin_client.get(url(model, "change", obj.pk)))
+    data.update({"notes-TOTAL_FORMS": "1", "notes-0-body": "Inline note."})
+    assert admin_client.post(url(model, "change", obj.pk), data).status_code == 302
+    note = Note.objects.get()
+    assert (note.body, note.author) == ("Inline note.", admin)
+    assert note.history.get().history_user == admin
+
+
 def test_statement_edited_inline_on_its_source_is_checked_against_the_text(admin_client, admin):
     source = make_source()
     st = make_statement(source=source, quote="the cracks were old", created_by=admin)
