@@ -6,6 +6,10 @@
         timing = time_requests(lambda: client.get("/sources/1/"), n=50)
         print(timing.line("reading page"))
 
+A management command measures pages the same way twice: queries in process
+(count_queries, with a Django test Client), then latency over HTTP
+(signed_in_server, then time_gets for its list of (label, path, headers)).
+
 The app is served by gunicorn, never runserver (runserver adds ~40 ms to each
 keep-alive request). The client uses only the standard library (urllib with a
 cookie jar), so a benchmark needs nothing beyond the app's requirements.
@@ -25,7 +29,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -227,3 +231,46 @@ def _check(response: Response, expect: int | None) -> None:
         raise RuntimeError(
             f"Expected HTTP {expect}, got {response.status}: {response.body[:300]!r}"
         )
+
+
+def latency_heading(*, workers: int, requests: int) -> str:
+    return f"\nLatency served by gunicorn ({workers} workers), {requests} sequential requests each:"
+
+
+@contextmanager
+def signed_in_server(username: str, password: str, *, workers: int = 2) -> Iterator[BenchClient]:
+    """gunicorn on this process's database, and a BenchClient signed in as `username`."""
+    with gunicorn_server(workers=workers) as base_url:
+        bench = BenchClient(base_url)
+        bench.login(username, password)
+        yield bench
+
+
+def time_gets(
+    bench: BenchClient, pages: Iterable[tuple[str, str, dict[str, str]]], *, n: int
+) -> Iterator[str]:
+    """For each (label, path, headers): time `n` GETs (after a warm-up) and yield the
+    figures as a line."""
+    for label, path, headers in pages:
+        timing = time_requests(
+            lambda path=path, headers=headers: bench.get(path, headers=headers), n=n
+        )
+        yield timing.line(label)
+
+
+def count_queries(client, path: str, headers: dict[str, str] | None = None) -> int:
+    """The queries one GET of `path` runs in this process, after an uncounted warm-up GET.
+
+    `client` is a signed-in django.test.Client; an answer other than 200 stops the
+    benchmark (CommandError).
+    """
+    from django.core.management.base import CommandError
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(path, headers=headers)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(path, headers=headers)
+    if response.status_code != 200:
+        raise CommandError(f"{path} answered {response.status_code}")
+    return len(ctx.captured_queries)

@@ -20,9 +20,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.db.models import Count
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
-from claims.benchmarking import BenchClient, gunicorn_server, time_requests
+from claims.benchmarking import count_queries, latency_heading, signed_in_server, time_gets
 from claims.management.commands.synth import SYNTH_PASSWORD, synthesize
 from claims.models import Claim, Contradiction, Statement
 from claims.services.review import waiting_count
@@ -87,23 +86,9 @@ class Command(BaseCommand):
         client = Client()
         client.force_login(User.objects.get(username=EDITOR))
         for label, path, headers in pages:
-            client.get(path, headers=headers)
-            with CaptureQueriesContext(connection) as ctx:
-                response = client.get(path, headers=headers)
-            if response.status_code != 200:
-                raise CommandError(f"{path} answered {response.status_code}")
-            self.stdout.write(f"  {label}: {len(ctx.captured_queries)} queries")
+            self.stdout.write(f"  {label}: {count_queries(client, path, headers)} queries")
 
-        self.stdout.write(
-            f"\nLatency served by gunicorn ({options['workers']} workers), "
-            f"{options['requests']} sequential requests each:"
-        )
-        with gunicorn_server(workers=options["workers"]) as base_url:
-            bench = BenchClient(base_url)
-            bench.login(EDITOR, SYNTH_PASSWORD)
-            for label, path, headers in pages:
-                timing = time_requests(
-                    lambda path=path, headers=headers: bench.get(path, headers=headers),
-                    n=options["requests"],
-                )
-                self.stdout.write("  " + timing.line(label))
+        self.stdout.write(latency_heading(workers=options["workers"], requests=options["requests"]))
+        with signed_in_server(EDITOR, SYNTH_PASSWORD, workers=options["workers"]) as bench:
+            for line in time_gets(bench, pages, n=options["requests"]):
+                self.stdout.write("  " + line)

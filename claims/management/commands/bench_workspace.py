@@ -27,7 +27,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from claims import anchoring
-from claims.benchmarking import BenchClient, gunicorn_server, time_requests
+from claims.benchmarking import (
+    count_queries,
+    latency_heading,
+    signed_in_server,
+    time_gets,
+    time_requests,
+)
 from claims.management.commands.synth import BIG_SOURCE, SYNTH_PASSWORD, synthesize
 from claims.models import Actor, Claim, Source, Statement
 
@@ -88,17 +94,11 @@ class Command(BaseCommand):
             ("text fragment", "claims:source_text"),
             ("cards fragment", "claims:source_cards"),
         ]:
-            counts = []
-            for source in (big, small):
-                path = reverse(name, args=[source.pk])
-                client.get(path, headers=HTMX if name != "claims:source_detail" else {})
-                with CaptureQueriesContext(connection) as ctx:
-                    response = client.get(
-                        path, headers=HTMX if name != "claims:source_detail" else {}
-                    )
-                if response.status_code != 200:
-                    raise CommandError(f"{path} answered {response.status_code}")
-                counts.append(len(ctx.captured_queries))
+            headers = HTMX if name != "claims:source_detail" else {}
+            counts = [
+                count_queries(client, reverse(name, args=[source.pk]), headers)
+                for source in (big, small)
+            ]
             same = "same" if counts[0] == counts[1] else "DIFFERENT"
             self.stdout.write(
                 f"  {label}: {counts[0]} queries at {sizes[big.pk]} statements, "
@@ -113,14 +113,9 @@ class Command(BaseCommand):
             raise CommandError(f"The statement save answered {response.status_code}")
         self.stdout.write(f"  statement save: {len(ctx.captured_queries)} queries")
 
-        self.stdout.write(
-            f"\nLatency served by gunicorn ({options['workers']} workers), "
-            f"{options['requests']} sequential requests each:"
-        )
-        with gunicorn_server(workers=options["workers"]) as base_url:
-            bench = BenchClient(base_url)
-            bench.login(RESEARCHER, SYNTH_PASSWORD)
-            for label, path, headers in [
+        self.stdout.write(latency_heading(workers=options["workers"], requests=options["requests"]))
+        with signed_in_server(RESEARCHER, SYNTH_PASSWORD, workers=options["workers"]) as bench:
+            pages = [
                 (
                     f"reading page, {sizes[big.pk]} statements",
                     reverse("claims:source_detail", args=[big.pk]),
@@ -141,12 +136,9 @@ class Command(BaseCommand):
                     reverse("claims:source_cards", args=[big.pk]),
                     HTMX,
                 ),
-            ]:
-                timing = time_requests(
-                    lambda path=path, headers=headers: bench.get(path, headers=headers),
-                    n=options["requests"],
-                )
-                self.stdout.write("  " + timing.line(label))
+            ]
+            for line in time_gets(bench, pages, n=options["requests"]):
+                self.stdout.write("  " + line)
             save_path = reverse("claims:statement_create", args=[big.pk])
             payloads = iter(self._save_payloads(big, options["requests"] + 10))
             timing = time_requests(
