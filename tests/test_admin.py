@@ -21,11 +21,10 @@ from claims.models import (
     Source,
     Statement,
 )
+from tests.domain import MODELS
 from tests.factories import make_actor, make_claim, make_source, make_statement
 
 pytestmark = pytest.mark.django_db
-
-MODELS = [Source, Actor, ActorAlias, Affiliation, Claim, Statement, Contradiction, Note]
 
 
 def url(model, view: str, *args) -> str:

@@ -18,13 +18,12 @@ from claims.models import (
     Affiliation,
     Claim,
     Contradiction,
-    Note,
     Source,
     Statement,
 )
+from tests.domain import MODELS
 
 pytestmark = pytest.mark.django_db
-MODELS = [Source, Actor, ActorAlias, Affiliation, Claim, Statement, Contradiction, Note]
 
 
 @pytest.fixture(autouse=True)
