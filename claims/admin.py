@@ -110,6 +110,23 @@ class VersionCheckedAdmin:
         return fieldsets
 
 
+class StatementCountColumn:
+    """A "statements" column (sortable) on the changelist: `statement_fk` is the
+    Statement field that points at this model; counted by statement_total()."""
+
+    statement_fk: str
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        qs = super().get_queryset(request)
+        if _on_changelist(request):
+            qs = qs.annotate(statement_total=statement_total(self.statement_fk))
+        return qs
+
+    @admin.display(description="statements", ordering="statement_total")
+    def statement_count(self, obj) -> int:
+        return obj.statement_total
+
+
 class InlinesSavedByRequestUser:
     """Inline rows are saved as the signed-in user: history records them as the author of
     the change, and a new row's author field, named per model in `inline_author_fields`,
@@ -257,8 +274,11 @@ class StatementInline(admin.TabularInline):
 
 
 @admin.register(Source)
-class SourceAdmin(VersionCheckedAdmin, InlinesSavedByRequestUser, SimpleHistoryAdmin):
+class SourceAdmin(
+    VersionCheckedAdmin, StatementCountColumn, InlinesSavedByRequestUser, SimpleHistoryAdmin
+):
     form = SourceAdminForm
+    statement_fk = "source"
     inline_author_fields = {Statement: "created_by"}
     list_display = (
         "title",
@@ -296,12 +316,8 @@ class SourceAdmin(VersionCheckedAdmin, InlinesSavedByRequestUser, SimpleHistoryA
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         qs = super().get_queryset(request)
         if _on_changelist(request):
-            qs = qs.defer("text", "notes").annotate(statement_total=statement_total("source"))
+            qs = qs.defer("text", "notes")
         return qs
-
-    @admin.display(description="statements", ordering="statement_total")
-    def statement_count(self, obj: Source) -> int:
-        return obj.statement_total
 
     def save_model(self, request, obj, form, change):
         obj._history_user = request.user
@@ -338,8 +354,9 @@ class AffiliationInline(admin.TabularInline):
 
 
 @admin.register(Actor)
-class ActorAdmin(VersionCheckedAdmin, SimpleHistoryAdmin):
+class ActorAdmin(VersionCheckedAdmin, StatementCountColumn, SimpleHistoryAdmin):
     form = VersionCheckedForm
+    statement_fk = "speaker"
     list_display = ("name", "kind", "alias_list", "wikidata_id", "statement_count", "updated_at")
     list_filter = ("kind",)
     search_fields = ("name", "aliases__name", "description", "wikidata_id")
@@ -350,7 +367,7 @@ class ActorAdmin(VersionCheckedAdmin, SimpleHistoryAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         qs = super().get_queryset(request)
         if _on_changelist(request):
-            qs = qs.annotate(statement_total=statement_total("speaker")).prefetch_related(
+            qs = qs.prefetch_related(
                 Prefetch("aliases", queryset=ActorAlias.objects.order_by("name"))
             )
         return qs
@@ -358,10 +375,6 @@ class ActorAdmin(VersionCheckedAdmin, SimpleHistoryAdmin):
     @admin.display(description="aliases")
     def alias_list(self, obj: Actor) -> str:
         return ", ".join(a.name for a in obj.aliases.all())
-
-    @admin.display(description="statements", ordering="statement_total")
-    def statement_count(self, obj: Actor) -> int:
-        return obj.statement_total
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -422,8 +435,11 @@ class ClaimAdminForm(VersionCheckedForm):
 
 
 @admin.register(Claim)
-class ClaimAdmin(VersionCheckedAdmin, NotesFromRequestUser, SimpleHistoryAdmin):
+class ClaimAdmin(
+    VersionCheckedAdmin, StatementCountColumn, NotesFromRequestUser, SimpleHistoryAdmin
+):
     form = ClaimAdminForm
+    statement_fk = "claim"
     list_display = (
         "text",
         "status",
@@ -447,16 +463,6 @@ class ClaimAdmin(VersionCheckedAdmin, NotesFromRequestUser, SimpleHistoryAdmin):
         *AUDIT,
     )
     inlines = (NoteInline,)
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        qs = super().get_queryset(request)
-        if _on_changelist(request):
-            qs = qs.annotate(statement_total=statement_total("claim"))
-        return qs
-
-    @admin.display(description="statements", ordering="statement_total")
-    def statement_count(self, obj: Claim) -> int:
-        return obj.statement_total
 
     def save_model(self, request, obj, form, change):
         if not change:

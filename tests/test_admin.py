@@ -166,6 +166,19 @@ def test_changelist_runs_a_fixed_number_of_queries(
     assert response.context["cl"].result_count == model.objects.count()
 
 
+@pytest.mark.parametrize(
+    ("model", "fk"),
+    [(Source, "source"), (Actor, "speaker"), (Claim, "claim")],
+    ids=lambda v: getattr(v, "__name__", v),
+)
+def test_changelist_counts_the_statements_of_each_row(admin_client, admin, model, fk):
+    world(5, admin)
+    rows = admin_client.get(url(model, "changelist")).context["cl"].result_list
+    shown = {row.pk: row.statement_total for row in rows}
+    assert shown == {row.pk: Statement.objects.filter(**{fk: row}).count() for row in rows}
+    assert any(shown.values())
+
+
 def test_changelist_search_with_a_join_keeps_its_query_count(admin_client, admin):
     world(5, admin)
     with CaptureQueriesContext(connection) as five:
