@@ -24,7 +24,6 @@ import signal
 import socket
 import statistics
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -33,6 +32,8 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from claims.serving import gunicorn_argv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -80,18 +81,7 @@ def gunicorn_server(
     env.update(extra_env or {})
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    cmd = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "config.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--log-level",
-        "warning",
-    ]
+    cmd = gunicorn_argv(port=port, workers=workers, quiet=True)
     proc = subprocess.Popen(cmd, cwd=BASE_DIR, env=env, start_new_session=True)
     try:
         _wait_until_up(base_url, proc, timeout)

@@ -32,6 +32,7 @@ from claims.models import (
     Statement,
 )
 from claims.services.disputes import claim_refresh_status
+from claims.serving import gunicorn_argv
 
 DATA_DIR = Path(seed.__file__).resolve().parent
 
@@ -72,21 +73,7 @@ class Command(BaseCommand):
         port = options["port"]
         self.stdout.write(f"Serving on http://127.0.0.1:{port}/ (Ctrl-C stops)")
         sys.stdout.flush()
-        argv = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(options["workers"]),
-            "--threads",
-            str(options["threads"]),
-            "--chdir",
-            str(settings.BASE_DIR),
-            "--no-control-socket",  # several gunicorns may run here (benchmarks)
-        ]
+        argv = gunicorn_argv(port=port, workers=options["workers"], threads=options["threads"])
         os.execv(sys.executable, argv)  # noqa: S606 (replaces this process with gunicorn)
 
 
