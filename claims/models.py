@@ -7,7 +7,7 @@ services. Every model keeps its history (django-simple-history).
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import RegexValidator, URLValidator
 from django.db import models
 from django.db.models import F, Q
@@ -16,6 +16,16 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from . import anchoring
+
+
+def _related_str(obj: models.Model, field: str) -> str:
+    """str() of a foreign key target that may be gone: history rows keep the ids of
+    actors and claims merged away or deleted since, and admin history pages print them."""
+    try:
+        return str(getattr(obj, field))
+    except ObjectDoesNotExist:
+        return f"#{getattr(obj, field + '_id')} (gone)"
+
 
 USER = settings.AUTH_USER_MODEL
 
@@ -209,7 +219,8 @@ class Affiliation(Versioned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.actor} — {self.get_role_display()} — {self.target}"
+        actor, target = _related_str(self, "actor"), _related_str(self, "target")
+        return f"{actor} — {self.get_role_display()} — {target}"
 
     def clean(self) -> None:
         super().clean()
@@ -359,7 +370,7 @@ class Statement(Versioned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.speaker}: “{anchoring._short(self.exact, 50)}”"
+        return f"{_related_str(self, 'speaker')}: “{anchoring._short(self.exact, 50)}”"
 
     def get_absolute_url(self) -> str:
         return reverse("claims:source_detail", args=[self.source_id]) + f"#statement-{self.pk}"

@@ -97,6 +97,11 @@ class MergeForm(VersionedForm):
             raise forms.ValidationError("That record does not exist (any more).") from None
 
 
+# The largest id a database integer key holds; a bigger number in a filter is invalid
+# rather than an overflow inside the query.
+MAX_ID = 2**63 - 1
+
+
 class QueueFilterForm(forms.Form):
     STATUS_CHOICES = [
         ("", "Waiting (proposed and disputed)"),
@@ -111,9 +116,15 @@ class QueueFilterForm(forms.Form):
     kind = forms.ChoiceField(
         label="Kind", choices=[("", "Any kind"), *Contradiction.Kind.choices], required=False
     )
-    actor = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
-    source = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
-    claim = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    actor = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
+    )
+    source = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
+    )
+    claim = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
+    )
     assigned = forms.ChoiceField(label="Assigned to", required=False)
 
     def __init__(self, *args, editor_list, **kwargs):

@@ -55,6 +55,10 @@ class SourceImportForm(forms.ModelForm):
         pasted = cleaned.get("text") or ""
         upload = cleaned.get("upload")
         limit = settings.SOURCE_UPLOAD_MAX_BYTES
+        if "upload" in self.errors:
+            # The upload was refused already (an empty file, say): that is the message;
+            # "paste the text or upload a file" beside it would contradict it.
+            return cleaned
         if upload and pasted.strip():
             raise ValidationError("Paste text or upload a file, not both.")
         try:

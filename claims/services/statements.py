@@ -139,10 +139,30 @@ def statement_create(
         created_by=user,
     )
     _check(statement)
+    _refuse_duplicate(statement)
     statement._history_user = user
     statement.save()
     claim_refresh_status(claim=statement.claim)
     return statement
+
+
+def _refuse_duplicate(statement: Statement) -> None:
+    """The same speaker saying the same thing at the same span is recorded once: a form
+    sent twice (a double click, a resubmitted page) must not make a second statement."""
+    same = Statement.objects.filter(
+        source_id=statement.source_id,
+        start=statement.start,
+        end=statement.end,
+        speaker_id=statement.speaker_id,
+        via_id=statement.via_id,
+        claim_id=statement.claim_id,
+        stance=statement.stance,
+    ).first()
+    if same is not None:
+        raise ValidationError(
+            f"This statement is already recorded (#{same.pk}, by {same.created_by}): "
+            "same speaker, span, claim and stance."
+        )
 
 
 def _locked(statement_id: int, version: int | None) -> Statement:

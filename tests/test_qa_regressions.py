@@ -1,0 +1,136 @@
+"""Regression tests for bugs found by QA: each test names the bug it pins."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from claims.models import Affiliation, Source
+from claims.services.merges import actor_merge
+from tests.factories import make_actor, make_source, make_statement
+
+pytestmark = pytest.mark.django_db
+
+HUGE_ID = "9" * 30  # beyond any database integer
+
+
+@pytest.mark.parametrize("param", ["actor", "source", "claim"])
+def test_review_filter_with_an_id_too_big_for_the_database_is_not_a_500(researcher_client, param):
+    # Was: OverflowError ("Python int too large to convert to SQLite INTEGER") -> 500.
+    response = researcher_client.get("/review/", {param: HUGE_ID})
+    assert response.status_code == 200
+    response = researcher_client.get("/review/", {param: HUGE_ID}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+
+
+def test_review_filter_with_the_largest_id_still_filters(researcher_client):
+    response = researcher_client.get("/review/", {"actor": str(2**63 - 1)})
+    assert response.status_code == 200
+    assert "(gone)" in response.content.decode()
+
+
+@pytest.fixture
+def merged_world(researcher, editor):
+    """An actor with a statement and an affiliation, merged into another actor: the
+    statement's and affiliation's history rows still name the merged-away actor."""
+    source = make_source()
+    dup = make_actor("Maliki (duplicate)")
+    kept = make_actor("Nuri al-Maliki")
+    party = make_actor("Dawa Party", kind="party")
+    statement = make_statement(
+        source=source, quote="the bridge was safe", speaker=dup, created_by=researcher
+    )
+    affiliation = Affiliation.objects.create(actor=dup, target=party, role="member_of")
+    actor_merge(merged_id=dup.pk, kept_id=kept.pk, user=editor)
+    return {"statement": statement, "affiliation": affiliation, "dup_id": dup.pk}
+
+
+def _admin_client(admin: User) -> Client:
+    client = Client()
+    client.force_login(admin)
+    return client
+
+
+def test_admin_statement_history_after_actor_merge_is_not_a_500(admin, merged_world):
+    # Was: Statement.__str__ read the speaker of an old history row, the merged-away
+    # actor -> Actor.DoesNotExist -> 500 on the admin's history page.
+    statement = merged_world["statement"]
+    response = _admin_client(admin).get(f"/admin/claims/statement/{statement.pk}/history/")
+    assert response.status_code == 200
+    assert f"#{merged_world['dup_id']} (gone)" in response.content.decode()
+
+
+def test_admin_affiliation_history_after_actor_merge_is_not_a_500(admin, merged_world):
+    affiliation = merged_world["affiliation"]
+    response = _admin_client(admin).get(f"/admin/claims/affiliation/{affiliation.pk}/history/")
+    assert response.status_code == 200
+    assert f"#{merged_world['dup_id']} (gone)" in response.content.decode()
+
+
+def test_str_of_a_statement_and_affiliation_still_names_live_actors(merged_world):
+    statement = merged_world["statement"]
+    statement.refresh_from_db()
+    assert str(statement).startswith("Nuri al-Maliki: “the bridge was safe")
+    affiliation = merged_world["affiliation"]
+    affiliation.refresh_from_db()
+    assert str(affiliation) == "Nuri al-Maliki — member of — Dawa Party"
+
+
+def test_empty_upload_gives_one_message_not_two_contradicting_ones(researcher_client):
+    # Was: "The submitted file is empty." and, beside it, "Paste the text of the source
+    # or upload a file." (the user had uploaded a file).
+    response = researcher_client.post(
+        "/sources/new/",
+        {"title": "Empty", "kind": "article", "upload": SimpleUploadedFile("a.txt", b"")},
+    )
+    assert response.status_code == 422
+    errors = response.context["form"].errors
+    assert list(errors) == ["upload"]
+    assert errors["upload"] == ["The submitted file is empty."]
+    assert not Source.objects.filter(title="Empty").exists()
+
+
+def _selection(source: Source, quote: str) -> dict:
+    start = source.text.index(quote)
+    end = start + len(quote)
+    return {
+        "exact": quote,
+        "start": start,
+        "end": end,
+        "prefix": source.text[max(0, start - 32) : start],
+        "suffix": source.text[end : end + 32],
+        "offsets_unit": "cp",
+    }
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_statement_form_sent_twice_records_one_statement(researcher_client, htmx):
+    # Was: a double click or a resubmitted page recorded two identical statements.
+    source = make_source()
+    speaker = make_actor("The minister")
+    data = {
+        **_selection(source, "the bridge was safe"),
+        "speaker": speaker.pk,
+        "reporting": "reported",
+    }
+    headers = {"HX-Request": "true"} if htmx else {}
+    url = f"/sources/{source.pk}/statements/new/"
+    first = researcher_client.post(url, data, headers=headers)
+    assert first.status_code == (201 if htmx else 302)
+    second = researcher_client.post(url, data, headers=headers)
+    assert second.status_code == 422
+    assert "already recorded" in second.content.decode()
+    assert source.statements.count() == 1
+
+
+def test_another_speaker_or_stance_on_the_same_span_is_still_recorded(researcher_client):
+    # A joint statement is one statement per speaker over the same span (DESIGN.md).
+    source = make_source()
+    url = f"/sources/{source.pk}/statements/new/"
+    selection = _selection(source, "the bridge was safe")
+    for name in ("The minister", "The mayor"):
+        data = {**selection, "speaker": make_actor(name).pk, "reporting": "reported"}
+        assert researcher_client.post(url, data).status_code == 302
+    assert source.statements.count() == 2
