@@ -134,3 +134,38 @@ def test_another_speaker_or_stance_on_the_same_span_is_still_recorded(researcher
         data = {**selection, "speaker": make_actor(name).pk, "reporting": "reported"}
         assert researcher_client.post(url, data).status_code == 302
     assert source.statements.count() == 2
+
+
+def test_favicon_ico_is_not_a_404(anon_client):
+    # Was: the admin's pages name no icon, so browsers asked for /favicon.ico -> 404 in
+    # the console of every admin page.
+    response = anon_client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("claims/favicon.svg")
+    assert anon_client.get(response["Location"]).status_code == 200
+
+
+def test_htmx_request_after_the_session_expired_sends_the_page_to_login(anon_client):
+    # Was: htmx followed the login redirect and swapped the login page into the card
+    # that asked (a login form inside a statement card, which could not log in).
+    response = anon_client.get(
+        "/statements/1/edit/",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/sources/3/?page=2"},
+    )
+    assert response.status_code == 200
+    assert "Location" not in response
+    assert response["HX-Redirect"] == "/login/?next=/sources/3/%3Fpage%3D2"
+
+
+def test_htmx_login_redirect_ignores_a_foreign_current_url(anon_client):
+    response = anon_client.get(
+        "/statements/1/edit/",
+        headers={"HX-Request": "true", "HX-Current-URL": "https://evil.example/phish"},
+    )
+    assert response["HX-Redirect"] == "/login/?next=/"
+
+
+def test_plain_request_without_a_session_still_redirects_to_login(anon_client):
+    response = anon_client.get("/sources/3/?page=2")
+    assert response.status_code == 302
+    assert response["Location"] == "/login/?next=/sources/3/%3Fpage%3D2"
