@@ -99,11 +99,20 @@ class Source(Versioned):
             models.Index(fields=["published_on"], name="source_published_idx"),
         ]
         constraints = [
-            models.CheckConstraint(condition=~Q(title=""), name="source_title_not_empty"),
-            models.CheckConstraint(condition=~Q(text=""), name="source_text_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(title=""),
+                name="source_title_not_empty",
+                violation_error_message="Give the source a title.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(text=""),
+                name="source_text_not_empty",
+                violation_error_message="The source has no text.",
+            ),
             models.CheckConstraint(
                 condition=Q(url="") | Q(url__startswith="http://") | Q(url__startswith="https://"),
                 name="source_url_http",
+                violation_error_message="The URL must start with http:// or https://.",
             ),
         ]
 
@@ -161,7 +170,11 @@ class Actor(Versioned):
             models.Index(fields=["kind"], name="actor_kind_idx"),
         ]
         constraints = [
-            models.CheckConstraint(condition=~Q(name=""), name="actor_name_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(name=""),
+                name="actor_name_not_empty",
+                violation_error_message="Give the actor a name.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -183,7 +196,11 @@ class ActorAlias(models.Model):
         indexes = [models.Index(fields=["name"], name="alias_name_idx")]
         constraints = [
             models.UniqueConstraint(fields=["actor", "name"], name="alias_unique_per_actor"),
-            models.CheckConstraint(condition=~Q(name=""), name="alias_name_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(name=""),
+                name="alias_name_not_empty",
+                violation_error_message="An alias cannot be empty.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -208,13 +225,18 @@ class Affiliation(Versioned):
         ordering = ["actor__name", "role"]
         indexes = [models.Index(fields=["target"], name="affiliation_target_idx")]
         constraints = [
-            models.CheckConstraint(condition=~Q(actor=F("target")), name="affiliation_not_self"),
+            models.CheckConstraint(
+                condition=~Q(actor=F("target")),
+                name="affiliation_not_self",
+                violation_error_message="An actor cannot be affiliated with itself.",
+            ),
             models.UniqueConstraint(fields=["actor", "role", "target"], name="affiliation_unique"),
             models.CheckConstraint(
                 condition=Q(start_date__isnull=True)
                 | Q(end_date__isnull=True)
                 | Q(end_date__gte=F("start_date")),
                 name="affiliation_dates_ordered",
+                violation_error_message="The affiliation ends before it starts.",
             ),
         ]
 
@@ -280,10 +302,15 @@ class Claim(Versioned):
             models.Index(fields=["assigned_to"], name="claim_assigned_idx"),
         ]
         constraints = [
-            models.CheckConstraint(condition=~Q(text=""), name="claim_text_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(text=""),
+                name="claim_text_not_empty",
+                violation_error_message="State the claim.",
+            ),
             models.CheckConstraint(
                 condition=Q(verdict="unrated") | ~Q(rationale=""),
                 name="claim_verdict_has_rationale",
+                violation_error_message="Give the rationale for the verdict.",
             ),
         ]
 
@@ -354,18 +381,26 @@ class Statement(Versioned):
             models.Index(fields=["said_on"], name="statement_said_idx"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(end__gt=F("start")), name="statement_span_ordered"),
             models.CheckConstraint(
-                condition=Q(end=F("start") + Length("exact")), name="statement_quote_length"
+                condition=Q(end__gt=F("start")),
+                name="statement_span_ordered",
+                violation_error_message="The span is empty or reversed: its end must come after its start.",
+            ),
+            models.CheckConstraint(
+                condition=Q(end=F("start") + Length("exact")),
+                name="statement_quote_length",
+                violation_error_message="The quote is not as long as the span it is said to cover.",
             ),
             models.CheckConstraint(
                 condition=Q(claim__isnull=True, stance="")
                 | (Q(claim__isnull=False) & ~Q(stance="")),
                 name="statement_stance_with_claim",
+                violation_error_message="A statement on a claim needs a stance; one without a claim has none.",
             ),
             models.CheckConstraint(
                 condition=Q(via__isnull=True) | ~Q(via=F("speaker")),
                 name="statement_via_not_speaker",
+                violation_error_message="The speaker cannot deliver their own statement via themselves.",
             ),
         ]
 
@@ -466,15 +501,21 @@ class Contradiction(Versioned):
             models.Index(fields=["kind"], name="contradiction_kind_idx"),
         ]
         constraints = [
-            models.CheckConstraint(condition=~Q(first=F("second")), name="contradiction_not_self"),
+            models.CheckConstraint(
+                condition=~Q(first=F("second")),
+                name="contradiction_not_self",
+                violation_error_message="A statement cannot contradict itself.",
+            ),
             models.UniqueConstraint(
                 Least("first", "second"),
                 Greatest("first", "second"),
                 name="contradiction_pair_once",
+                violation_error_message="These two statements are already linked.",
             ),
             models.CheckConstraint(
                 condition=Q(status="proposed") | Q(reviewed_at__isnull=False),
                 name="contradiction_review_dated",
+                violation_error_message="A reviewed contradiction needs the time of its review.",
             ),
         ]
 

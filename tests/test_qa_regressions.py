@@ -169,3 +169,62 @@ def test_plain_request_without_a_session_still_redirects_to_login(anon_client):
     response = anon_client.get("/sources/3/?page=2")
     assert response.status_code == 302
     assert response["Location"] == "/login/?next=/sources/3/%3Fpage%3D2"
+
+
+def test_constraint_violations_read_as_sentences_not_constraint_names(researcher):
+    # Was: the admin showed "Constraint “statement_span_ordered” is violated." (and the
+    # like for every check constraint) beside, or instead of, a readable message.
+    from django.core.exceptions import ValidationError
+
+    from claims.models import Claim, Statement
+
+    source = make_source()
+    statement = Statement(
+        source=source,
+        speaker=make_actor(),
+        start=5,
+        end=3,
+        exact="xx",
+        created_by=researcher,
+    )
+    with pytest.raises(ValidationError) as caught:
+        statement.validate_constraints()
+    messages = caught.value.messages
+    assert "The span is empty or reversed: its end must come after its start." in messages
+    assert not any("is violated" in m for m in messages)
+
+    claim = Claim(text="A proposition", verdict="false", rationale="")
+    with pytest.raises(ValidationError) as caught:
+        claim.validate_constraints()
+    assert caught.value.messages == ["Give the rationale for the verdict."]
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_decision_refused_as_a_conflict_keeps_the_note_that_was_typed(
+    editor_client, editor, researcher, htmx
+):
+    # Was: after "Someone decided this first" the review note textarea came back empty;
+    # the editor had to type their note again to decide anew.
+    from claims.services.review import contradiction_decide
+    from tests.factories import make_contradiction
+
+    source = make_source()
+    first = make_statement(source=source, quote="the bridge was safe", created_by=researcher)
+    second = make_statement(source=source, quote="the bridge was not safe", created_by=researcher)
+    c = make_contradiction(first, second, proposed_by=researcher)
+    opened = c.version
+    contradiction_decide(
+        contradiction_id=c.pk, user=editor, decision="confirm", note="", version=opened
+    )
+    headers = {"HX-Request": "true"} if htmx else {}
+    response = editor_client.post(
+        f"/review/contradictions/{c.pk}/decide/",
+        {"decision": "reject", "note": "My careful reasons", "version": opened},
+        headers=headers,
+    )
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert (
+        'name="note" rows="2" placeholder="Why (required to reject)">My careful reasons</textarea>'
+        in body
+    )
