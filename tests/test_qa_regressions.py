@@ -228,3 +228,42 @@ def test_a_decision_refused_as_a_conflict_keeps_the_note_that_was_typed(
         'name="note" rows="2" placeholder="Why (required to reject)">My careful reasons</textarea>'
         in body
     )
+
+
+def test_an_edit_conflict_shows_your_version_in_words_not_stored_values(
+    researcher_client, researcher
+):
+    # Was: "Yours (not saved)" said "How reported: direct_quote" beside their "Direct quote".
+    statement = make_statement(
+        source=make_source(), quote="the bridge was safe", created_by=researcher
+    )
+    opened = statement.version
+    statement.summary = "Someone else's summary."
+    statement.save()
+    data = {
+        "speaker": statement.speaker_id,
+        "reporting": "direct_quote",
+        "summary": "Mine.",
+        "version": opened,
+    }
+    response = researcher_client.post(
+        f"/statements/{statement.pk}/edit/", data, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 409
+    yours = response.content.decode().split("Yours (not saved)")[1].split("</dl>")[0]
+    assert "<dd>Direct quote</dd>" in yours
+    assert "direct_quote" not in yours
+
+
+def test_fragment_urls_opened_as_pages_lead_to_the_page(researcher_client):
+    # Was: /sources/N/cards/ and /sources/N/text/ opened in a tab showed a bare fragment
+    # without navigation, styles' page frame or title.
+    source = make_source()
+    cards = researcher_client.get(f"/sources/{source.pk}/cards/", {"page": "2"})
+    assert cards.status_code == 302
+    assert cards["Location"] == f"/sources/{source.pk}/?page=2"
+    text = researcher_client.get(f"/sources/{source.pk}/text/")
+    assert text.status_code == 302
+    assert text["Location"] == f"/sources/{source.pk}/"
+    fragment = researcher_client.get(f"/sources/{source.pk}/cards/", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "<html" not in fragment.content.decode()

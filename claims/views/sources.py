@@ -153,6 +153,8 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def source_text(request: HttpRequest, pk: int) -> HttpResponse:
     """The highlighted text alone: it refreshes itself after statements change."""
     source = get_object_or_404(Source, pk=pk)
+    if not request.htmx:  # a fragment opened as a page (new tab, bookmark): the page
+        return redirect(source)
     return render(request, "claims/source_detail.html#text", text_context(source))
 
 
@@ -161,6 +163,9 @@ def source_text(request: HttpRequest, pk: int) -> HttpResponse:
 def source_cards(request: HttpRequest, pk: int) -> HttpResponse:
     """One page of statement cards: it refreshes itself after statements or links change."""
     source = get_object_or_404(Source, pk=pk)
+    if not request.htmx:  # a fragment opened as a page: the page, at the same card page
+        query = request.GET.urlencode()
+        return redirect(source.get_absolute_url() + (f"?{query}" if query else ""))
     return render(request, "claims/source_detail.html#cards", cards_context(request, source))
 
 

@@ -136,11 +136,16 @@ def _conflict_response(request, conflict: services.StatementConflict, form) -> H
     fresh = StatementForm(
         data, source=current.source, statement=current, auto_id=f"edit{current.pk}_%s"
     )
+    yours = dict(getattr(form, "cleaned_data", {}))
+    # shown beside their version, so in the same words: labels, not stored values
+    for field, choices in (("reporting", Statement.Reporting), ("stance", Statement.Stance)):
+        if yours.get(field) in choices.values:
+            yours[field] = choices(yours[field]).label
     ctx = {
         "statement": current,
         "source": current.source,
         "form": fresh,
-        "yours": getattr(form, "cleaned_data", {}),
+        "yours": yours,
         "conflict": True,
         "nav": "sources",
     }
