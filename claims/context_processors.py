@@ -18,4 +18,4 @@ def navigation(request: HttpRequest) -> dict:
 
         return waiting_count()
 
-    return {"is_editor": is_editor(user), "review_waiting": review_waiting}
+    return {"is_member": True, "is_editor": is_editor(user), "review_waiting": review_waiting}

@@ -25,3 +25,18 @@ def test_source_page_links_source_and_statement_history(researcher_client, resea
     page = researcher_client.get(reverse("claims:source_detail", args=[source.pk])).content.decode()
     assert reverse("claims:source_history", args=[source.pk]) in page
     assert reverse("claims:statement_history", args=[statement.pk]) in page
+
+
+def test_user_without_role_sees_no_app_links_and_is_told_how_to_get_one(outsider_client):
+    response = outsider_client.get(reverse("claims:source_list"))
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert f'href="{reverse("claims:review_queue")}"' not in page
+    assert f'href="{reverse("claims:claim_list")}"' not in page
+    assert "Researchers or the Editors group" in page
+
+
+def test_members_see_the_navigation(researcher_client):
+    page = researcher_client.get(reverse("claims:source_list")).content.decode()
+    for name in ["source_list", "actor_list", "claim_list", "review_queue"]:
+        assert f'href="{reverse(f"claims:{name}")}"' in page
