@@ -101,6 +101,10 @@ else:
                     "PRAGMA foreign_keys=ON; PRAGMA cache_size=-20000;"
                 ),
             },
+            # Tests use a file, not ":memory:": an in-memory database is one connection
+            # shared by the test and the live server's thread, and browser tests that
+            # read the database while the page makes requests would race on it.
+            "TEST": {"NAME": os.environ.get("SQLITE_TEST_PATH", str(BASE_DIR / "test-db.sqlite3"))},
         }
     }
 
