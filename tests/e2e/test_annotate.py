@@ -7,10 +7,8 @@ its links removed, so the researcher records S5 again the way it was meant to be
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 
 from claims import anchoring
@@ -18,6 +16,7 @@ from claims.demo_data import seed
 from claims.management.commands.demo import load_demo
 from claims.models import Actor, Claim, Contradiction, Statement
 from claims.services.statements import statement_delete
+from tests.conftest import make_user
 from tests.e2e.conftest import login
 from tests.factories import make_actor, make_source, make_statement
 
@@ -41,18 +40,7 @@ SELECTED = "window.getSelection().rangeCount ? window.getSelection().getRangeAt(
 
 
 def _researcher(username: str = "annotator") -> User:
-    """A researcher. Transactional tests flush the roles the migration made: remake them."""
-    roles = importlib.import_module("claims.migrations.0002_roles")
-    group, created = Group.objects.get_or_create(name="Researchers")
-    if created:
-        group.permissions.set(
-            Permission.objects.filter(
-                content_type__app_label="claims", codename__in=roles.RESEARCHER_PERMS
-            )
-        )
-    user = User.objects.create_user(username, password=f"pw-{username}")
-    user.groups.add(group)
-    return user
+    return make_user(username, "Researchers")
 
 
 def _char_rects(page: Page, text: str, start: int, end: int) -> dict:

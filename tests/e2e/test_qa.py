@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 
 from claims.models import Statement
+from tests.conftest import make_user
 from tests.e2e.conftest import login
 from tests.factories import make_actor, make_source, make_statement
 
@@ -16,18 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _researcher(username: str = "qa_researcher") -> User:
-    """A researcher. Transactional tests flush the roles the migration made: remake them."""
-    roles = importlib.import_module("claims.migrations.0002_roles")
-    group, created = Group.objects.get_or_create(name="Researchers")
-    if created:
-        group.permissions.set(
-            Permission.objects.filter(
-                content_type__app_label="claims", codename__in=roles.RESEARCHER_PERMS
-            )
-        )
-    user = User.objects.create_user(username, password=f"pw-{username}")
-    user.groups.add(group)
-    return user
+    return make_user(username, "Researchers")
 
 
 def test_saving_a_statement_deleted_meanwhile_says_so(page: Page, live_server):
