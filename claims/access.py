@@ -65,3 +65,9 @@ def editor_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def mark_changeable(user, statements) -> None:
+    """Set `can_change` on each statement for the templates' edit controls."""
+    for statement in statements:
+        statement.can_change = can_change_statement(user, statement)

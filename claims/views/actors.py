@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 from claims.access import member_required
 from claims.forms.statements import ActorQuickForm, Picker, actor_matches
 from claims.models import Actor, ActorAlias, Affiliation, Contradiction, Statement
+from claims.selectors import statement_count
 from claims.services.statements import actor_create
-from claims.views.sources import statement_count
 
 ACTORS_PER_PAGE = 25
 STATEMENTS_PER_PAGE = 25

@@ -17,10 +17,9 @@ from django.views.decorators.http import require_http_methods
 from claims.access import editor_required
 from claims.forms.review import MergeForm
 from claims.models import Actor, Claim
+from claims.selectors import format_changes, paginate
 from claims.services import merges
 from claims.services.review import EditConflict
-from claims.views.claims import paginate
-from claims.views.history import format_changes
 
 CANDIDATES_PER_PAGE = 20
 

@@ -26,9 +26,8 @@ from claims.forms.review import (
     VerdictForm,
 )
 from claims.models import Actor, Claim, Contradiction, Source, Statement
+from claims.selectors import claim_context, claim_statement_count, format_changes, paginate
 from claims.services import review as svc
-from claims.views.claims import _count, claim_context, paginate
-from claims.views.history import format_changes
 
 ITEMS_PER_PAGE = 25
 NOTES_PER_PAGE = 50
@@ -60,7 +59,9 @@ def contradictions_full() -> QuerySet:
 
 def claims_full() -> QuerySet:
     return Claim.objects.select_related("assigned_to", "reviewed_by").annotate(
-        n_statements=_count(), n_asserts=_count("asserts"), n_denies=_count("denies")
+        n_statements=claim_statement_count(),
+        n_asserts=claim_statement_count("asserts"),
+        n_denies=claim_statement_count("denies"),
     )
 
 

@@ -3,39 +3,22 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods
 
-from claims.access import can_change_statement, member_required
+from claims.access import mark_changeable, member_required
 from claims.forms.sources import SourceImportForm
 from claims.forms.statements import StatementForm
-from claims.highlighting import HIGHLIGHT_FIELDS, highlighted_text, highlights_for
-from claims.models import Contradiction, Source, Statement
+from claims.highlighting import highlighted_text, highlights_for
+from claims.models import Source
+from claims.selectors import card_statements, marked_statements, paginate, statement_count
 from claims.services.imports import source_create
 
 SOURCES_PER_PAGE = 25
 CARDS_PER_PAGE = 25
-
-
-def statement_count(field: str) -> Coalesce:
-    """Statements per row as a correlated subquery: no GROUP BY, so counting pages stays cheap."""
-    counted = (
-        Statement.objects.filter(**{field: OuterRef("pk")})
-        .order_by()
-        .values(field)
-        .annotate(n=Count("*"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counted), 0)
-
-
-def _page(request: HttpRequest, qs: QuerySet, per_page: int, param: str = "page") -> Page:
-    return Paginator(qs, per_page).get_page(request.GET.get(param))
 
 
 @require_GET
@@ -54,7 +37,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
             | Q(byline__icontains=q)
             | Q(dateline__icontains=q)
         )
-    ctx = {"nav": "sources", "q": q, "page": _page(request, sources, SOURCES_PER_PAGE)}
+    ctx = {"nav": "sources", "q": q, "page": paginate(request, sources, SOURCES_PER_PAGE)}
     if request.htmx and request.htmx.target == "source-results":
         return render(request, "claims/source_list.html#results", ctx)
     return render(request, "claims/source_list.html", ctx)
@@ -82,41 +65,6 @@ def source_create_view(request: HttpRequest) -> HttpResponse:
 # --- the reading page ----------------------------------------------------------
 
 
-def marked_statements(source: Source) -> QuerySet:
-    """What the highlights need, for every statement in the source: one query, value rows."""
-    return (
-        Statement.objects.filter(source=source, anchor_status=Statement.AnchorStatus.OK)
-        .order_by("start", "-end", "id")
-        .values_list(*HIGHLIGHT_FIELDS)
-    )
-
-
-def card_statements() -> QuerySet:
-    """Statements with what a card shows: speaker, via, claim, creator, links both ways."""
-    link_other = ("speaker", "source")
-    return Statement.objects.select_related(
-        "speaker", "via", "claim", "created_by"
-    ).prefetch_related(
-        Prefetch(
-            "contradictions_as_first",
-            queryset=Contradiction.objects.select_related(
-                *(f"second__{f}" for f in link_other)
-            ).order_by("id"),
-        ),
-        Prefetch(
-            "contradictions_as_second",
-            queryset=Contradiction.objects.select_related(
-                *(f"first__{f}" for f in link_other)
-            ).order_by("id"),
-        ),
-    )
-
-
-def mark_changeable(user, statements) -> None:
-    for statement in statements:
-        statement.can_change = can_change_statement(user, statement)
-
-
 def text_context(source: Source) -> dict:
     return {
         "source": source,
@@ -125,7 +73,7 @@ def text_context(source: Source) -> dict:
 
 
 def cards_context(request: HttpRequest, source: Source) -> dict:
-    page = _page(
+    page = paginate(
         request,
         card_statements().filter(source=source).order_by("start", "-end", "id"),
         CARDS_PER_PAGE,

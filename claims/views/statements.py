@@ -18,7 +18,7 @@ from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
-from claims.access import member_required, require_statement_change
+from claims.access import mark_changeable, member_required, require_statement_change
 from claims.forms.statements import (
     ClaimQuickForm,
     ContradictionForm,
@@ -27,8 +27,8 @@ from claims.forms.statements import (
     claim_matches,
 )
 from claims.models import Source, Statement
+from claims.selectors import card_statements
 from claims.services import statements as services
-from claims.views.sources import card_statements, mark_changeable
 
 SEARCH_PER_PAGE = 10
 

@@ -1,0 +1,286 @@
+"""Reads that several views (and the API and exports) share: querysets, counts,
+pagination, the claim page's context and readable history changes. Views call these and
+never each other."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db import models
+from django.db.models import (
+    Count,
+    F,
+    ForeignKey,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest
+from django.utils import timezone
+
+from claims import diagram
+from claims.access import is_editor
+from claims.forms.review import NoteForm
+from claims.highlighting import HIGHLIGHT_FIELDS
+from claims.models import Claim, Contradiction, Source, Statement
+from claims.services.review import editors
+
+STATEMENTS_PER_PAGE = 50
+CONTRADICTIONS_PER_PAGE = 50
+NOTES_PER_PAGE = 50
+VALUE_CHARS = 400
+TYPES = {"+": "created", "~": "changed", "-": "deleted"}
+
+
+def paginate(request: HttpRequest, qs: QuerySet, per_page: int, param: str = "page") -> Page:
+    return Paginator(qs, per_page).get_page(request.GET.get(param))
+
+
+def statement_count(field: str) -> Coalesce:
+    """Statements per row as a correlated subquery: no GROUP BY, so counting pages stays cheap."""
+    counted = (
+        Statement.objects.filter(**{field: OuterRef("pk")})
+        .order_by()
+        .values(field)
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted), 0)
+
+
+def marked_statements(source: Source) -> QuerySet:
+    """What the highlights need, for every statement in the source: one query, value rows."""
+    return (
+        Statement.objects.filter(source=source, anchor_status=Statement.AnchorStatus.OK)
+        .order_by("start", "-end", "id")
+        .values_list(*HIGHLIGHT_FIELDS)
+    )
+
+
+def card_statements() -> QuerySet:
+    """Statements with what a card shows: speaker, via, claim, creator, links both ways."""
+    link_other = ("speaker", "source")
+    return Statement.objects.select_related(
+        "speaker", "via", "claim", "created_by"
+    ).prefetch_related(
+        Prefetch(
+            "contradictions_as_first",
+            queryset=Contradiction.objects.select_related(
+                *(f"second__{f}" for f in link_other)
+            ).order_by("id"),
+        ),
+        Prefetch(
+            "contradictions_as_second",
+            queryset=Contradiction.objects.select_related(
+                *(f"first__{f}" for f in link_other)
+            ).order_by("id"),
+        ),
+    )
+
+
+def claim_statement_count(stance: str | None = None) -> Subquery:
+    qs = Statement.objects.filter(claim=OuterRef("pk"))
+    if stance:
+        qs = qs.filter(stance=stance)
+    return Subquery(
+        qs.order_by().values("claim").annotate(n=Count("pk")).values("n"),
+        output_field=IntegerField(),
+    )
+
+
+def contradictions_on(claim: Claim) -> QuerySet:
+    """Ids of the contradictions at issue on the claim or between statements about it,
+    oldest first. Ids only: the planner then never joins every statement (PostgreSQL
+    misjudges the OR of subqueries and sorts the whole statement table)."""
+    on_claim = Statement.objects.filter(claim=claim).order_by().values("pk")
+    return (
+        Contradiction.objects.filter(
+            Q(claim=claim) | Q(first_id__in=on_claim) | Q(second_id__in=on_claim)
+        )
+        .order_by("created_at", "id")
+        .values_list("id", flat=True)
+    )
+
+
+def with_rows(page: Page) -> Page:
+    """Replace a page of contradiction ids by the contradictions, fully loaded (one query)."""
+    ids = list(page.object_list)
+    if ids:
+        full = Contradiction.objects.select_related(
+            "first__speaker",
+            "first__via",
+            "first__source",
+            "second__speaker",
+            "second__via",
+            "second__source",
+            "reviewed_by",
+            "assigned_to",
+            "proposed_by",
+            "claim",
+        ).defer("first__source__text", "second__source__text")
+        by_id = full.in_bulk(ids)
+        page.object_list = [by_id[i] for i in ids if i in by_id]
+    else:
+        page.object_list = []
+    return page
+
+
+def claim_context(request: HttpRequest, claim: Claim, *, full: bool = True) -> dict:
+    """What the claim page shows; with full=False only what the verdict panel and the
+    notes thread need (the fragments htmx swaps)."""
+    ctx = {
+        "nav": "claims",
+        "claim": claim,
+        "notes": paginate(request, claim.notes.select_related("author"), NOTES_PER_PAGE, "npage"),
+        "note_form": NoteForm(),
+        "editor_list": list(editors()) if is_editor(request.user) else [],
+        "verdicts": Claim.Verdict.choices,
+        "here": request.get_full_path(),
+    }
+    if not full:
+        return ctx
+    statements = (
+        claim.statements.select_related("speaker", "via", "source")
+        .defer("source__text", "source__notes")
+        .order_by(F("said_on").asc(nulls_last=True), "id")
+    )
+    page = paginate(request, statements, STATEMENTS_PER_PAGE)
+    on_page = list(page.object_list)
+    ids = [s.pk for s in on_page]
+    drawn = Contradiction.objects.filter(first_id__in=ids, second_id__in=ids).only(
+        "id", "first_id", "second_id", "kind", "status"
+    )
+    ctx.update(
+        {
+            "statements": page,
+            "groups": [
+                (value, label, [s for s in on_page if s.stance == value])
+                for value, label in Statement.Stance.choices
+            ],
+            "timeline": on_page,
+            "diagram": diagram.build(claim, on_page, drawn) if on_page else None,
+            "contradictions": with_rows(
+                paginate(request, contradictions_on(claim), CONTRADICTIONS_PER_PAGE, "cpage")
+            ),
+        }
+    )
+    return ctx
+
+
+# --- history: readable changes -------------------------------------------------
+
+
+@dataclass
+class FieldChange:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class Entry:
+    record: object
+    action: str
+    changes: list[FieldChange]
+
+
+def fk_names(model: type[models.Model], pairs: list[tuple[str, set]]) -> dict:
+    """{(field, pk): label} for the foreign keys that appear in the diffs: one query per
+    related model that appears."""
+    names: dict = {}
+    by_model: dict[type, set] = {}
+    fields: dict[str, type] = {}
+    for name, ids in pairs:
+        related = model._meta.get_field(name).related_model
+        fields[name] = related
+        by_model.setdefault(related, set()).update(i for i in ids if i is not None)
+    found = {}
+    for related, ids in by_model.items():
+        if not ids:
+            continue
+        qs = related._default_manager.filter(pk__in=ids)
+        if related is Source:
+            qs = qs.only("pk", "title")
+        elif related is Statement:
+            qs = qs.select_related("speaker").only("pk", "exact", "speaker__name")
+        found[related] = {obj.pk: obj for obj in qs}
+    for name, related in fields.items():
+        for pk, obj in found.get(related, {}).items():
+            names[(name, pk)] = obj.get_username() if hasattr(obj, "get_username") else str(obj)
+    return names
+
+
+def _value(model, field_name: str, value, names: dict) -> str:
+    if value is None or value == "":
+        return "—"
+    field = model._meta.get_field(field_name)
+    if isinstance(field, ForeignKey):
+        return f"{names.get((field_name, value), 'deleted')} (#{value})"
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S %Z")
+    text = str(value)
+    return text if len(text) <= VALUE_CHARS else text[: VALUE_CHARS - 1] + "…"
+
+
+def history_entries(model: type[models.Model], records: list, older) -> list[Entry]:
+    """Entries for `records` (newest first); `older` is the record before the last one."""
+    chain = [*records, older] if older is not None else list(records)
+    deltas = []
+    for i, record in enumerate(records):
+        previous = chain[i + 1] if i + 1 < len(chain) else None
+        if previous is not None and record.history_type != "+":
+            deltas.append([(c.field, c.old, c.new) for c in record.diff_against(previous).changes])
+        else:
+            fields = [
+                f.name
+                for f in model._meta.fields
+                if f.editable and not f.primary_key and f.name != "history"
+            ]
+            initial = [
+                (name, None, getattr(record, model._meta.get_field(name).attname))
+                for name in fields
+            ]
+            deltas.append([(n, o, v) for n, o, v in initial if v not in (None, "")])
+    fk_ids: dict[str, set] = {}
+    for delta in deltas:
+        for name, old, new in delta:
+            if isinstance(model._meta.get_field(name), ForeignKey):
+                fk_ids.setdefault(name, set()).update({old, new})
+    names = fk_names(model, list(fk_ids.items()))
+    return [
+        Entry(
+            record,
+            TYPES.get(record.history_type, record.history_type),
+            _format(model, delta, names),
+        )
+        for record, delta in zip(records, deltas, strict=True)
+    ]
+
+
+def _format(model, delta: list[tuple[str, object, object]], names: dict) -> list[FieldChange]:
+    return [
+        FieldChange(
+            str(model._meta.get_field(name).verbose_name),
+            _value(model, name, old, names),
+            _value(model, name, new, names),
+        )
+        for name, old, new in delta
+    ]
+
+
+def format_changes(model, delta: list[tuple[str, object, object]]) -> list[FieldChange]:
+    """Readable field changes: choice labels, names for foreign keys (one query per
+    related model)."""
+    fk_ids: dict[str, set] = {}
+    for name, old, new in delta:
+        if isinstance(model._meta.get_field(name), ForeignKey):
+            fk_ids.setdefault(name, set()).update({old, new})
+    return _format(model, delta, fk_names(model, list(fk_ids.items())))
