@@ -662,3 +662,111 @@ class SuggestedStatement(models.Model):
     def __str__(self) -> str:
         who = self.speaker_name or "unknown speaker"
         return f"{who}: “{anchoring._short(self.exact, 50)}” ({self.get_status_display()})"
+
+
+# --- background jobs (imports and exports) -------------------------------------
+
+
+class JobQuerySet(models.QuerySet):
+    def visible_to(self, user) -> JobQuerySet:
+        """A job is seen by whoever started it, and by editors (who help with failed ones).
+        Its files hold data every member may read, but its uploads and report are personal."""
+        from .access import is_editor, is_member
+
+        if not is_member(user):
+            return self.none()
+        if is_editor(user):
+            return self.all()
+        return self.filter(created_by=user)
+
+
+class Job(models.Model):
+    """An import or export run by a task worker (claims.tasks); its files live under
+    settings.JOBS_ROOT/<id>/, never in the database."""
+
+    class Kind(models.TextChoices):
+        IMPORT = "import", "Import"
+        EXPORT = "export", "Export"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    format = models.CharField(max_length=32)
+    source = models.ForeignKey(
+        Source, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    claim = models.ForeignKey(
+        Claim, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(null=True, blank=True)
+    message = models.TextField(blank=True)
+    report = models.JSONField(null=True, blank=True)
+    inputs = models.JSONField(default=list, blank=True)  # uploaded file names, in order
+    result_name = models.CharField(max_length=200, blank=True)  # file under JOBS_ROOT/<id>/
+    task_id = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["created_by", "-created_at"], name="job_user_created_idx"),
+            models.Index(fields=["-created_at"], name="job_created_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["import", "export"]), name="job_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "done", "failed"]),
+                name="job_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(total__isnull=True) | Q(done__lte=F("total")),
+                name="job_done_within_total",
+            ),
+            models.CheckConstraint(
+                condition=Q(source__isnull=True) | Q(claim__isnull=True),
+                name="job_one_scope",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="export") | Q(source__isnull=True, claim__isnull=True),
+                name="job_import_unscoped",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} ({self.format}, {self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("claims:job_detail", args=[self.pk])
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.FAILED}
+
+    @property
+    def percent(self) -> int | None:
+        if not self.total:
+            return 100 if self.status == self.Status.DONE else None
+        return min(100, round(100 * self.done / self.total))
+
+    @property
+    def folder(self):
+        from pathlib import Path
+
+        return Path(settings.JOBS_ROOT) / str(self.pk)
+
+    @property
+    def result_path(self):
+        return self.folder / self.result_name if self.result_name else None

@@ -4,6 +4,7 @@ DJANGO_DEBUG        "1" (default, for the demo and development) or "0" for produ
 DJANGO_SECRET_KEY   required when debug is off
 DJANGO_ALLOWED_HOSTS comma-separated; defaults to localhost names in debug
 DATABASE_URL        e.g. postgres://user@127.0.0.1:5432/claims; SQLite file when unset
+REDIS_URL           e.g. redis://127.0.0.1:6379/0: shared cache and sessions for several servers
 """
 
 import os
@@ -47,12 +48,16 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "simple_history",
+    "django_tasks_db",
     "claims",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # HTML and JSON; whitenoise answers static files above with its own compressed copies.
+    # BREACH: Django adds random bytes to each gzip header; see README "Speed".
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -125,7 +130,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -146,6 +151,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 SOURCE_UPLOAD_MAX_BYTES = 2 * 1024 * 1024
+
+# Background jobs (claims/tasks.py): Django's tasks framework on django-tasks-db's database
+# backend; `manage.py db_worker` runs them. Job files (uploads, export results) live on disk
+# under JOBS_ROOT, never in the database; every web server and worker must see that folder.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
+JOBS_ROOT = Path(os.environ.get("DJANGO_JOBS_ROOT", MEDIA_ROOT / "jobs"))
+JOBS_UPLOAD_MAX_BYTES = 100 * 1024 * 1024  # all files of one import form together
 
 MAILERS = {
     "default": {
@@ -171,6 +184,32 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 
+# Cache: fragments rendered once per version of the data (claims/caching.py) and, with
+# Redis, sessions. Keys derive from the data's versions, so per-process memory is safe
+# for several workers; REDIS_URL shares one cache between app servers.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "claims",
+            "TIMEOUT": 60 * 60 * 24,
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "claims-fragments",
+            "TIMEOUT": 60 * 60 * 24,
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+    }
+    # sessions stay in the database: a per-process cache would not see a logout
+    # made through another worker
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads nothing from it: the token is put on <body hx-headers>
 X_FRAME_OPTIONS = "DENY"
@@ -179,6 +218,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_flag("DJANGO_SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # load balancers probe over HTTP
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
