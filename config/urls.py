@@ -16,6 +16,7 @@ def favicon(request: HttpRequest) -> HttpResponse:
 
 
 urlpatterns = [
+    path("", include("claims.views.health")),
     path("favicon.ico", favicon),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
