@@ -1,0 +1,335 @@
+"""Finding suggested statements: quotes and reported speech with their speaker and cue.
+
+The text is cut into blocks (paragraphs, joined when a quote runs over them) and sentence units
+(never split inside a quote). In each unit the reporting cues outside quotes are tried in order,
+with these shapes (Q = quote, S = speaker, C = cue, X = content):
+
+- ``"Q," S C ...`` / ``"Q," C S`` (and a split quote ``"Q1," he said. "Q2."``): direct quote
+- ``S C: "Q"`` / ``S C, "Q"``: direct quote
+- ``S C (that) X``: reported speech, a partial quote when X holds a quotation
+- ``X, S C.`` / ``X, C S.`` / ``X, according to S.`` / ``According to S, X``
+- ``NAME: X`` at the start of a paragraph (transcripts, headlines)
+
+A quote standing alone (no cue in its unit) continues the last speaker of the paragraph before.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from . import cues as C
+from . import quotes as Q
+from .speakers import NP, Resolver, left_np, right_np, split_via, tokens
+from .types import (
+    DIRECT_QUOTE,
+    PARAPHRASE,
+    PARTIAL_QUOTE,
+    REPORTED,
+    ActorEntry,
+    Mention,
+    Suggestion,
+)
+
+_TRAIL = " \t\n.,;:!?…—–-"
+_LEAD = " \t\n,;:—–-"
+# Words after a cue that are adjuncts, not content ("said Thursday", "said in a statement").
+_ADJUNCT_RE = re.compile(
+    r"\s*(?:(?:on |last |this |late |early )?(?:Monday|Tuesday|Wednesday|Thursday|Friday|"
+    r"Saturday|Sunday|today|yesterday|tonight|earlier|later|recently|previously|again|also|"
+    r"repeatedly|once|then|now|week|month|year|morning|afternoon|evening|night)\b,?\s*)+",
+)
+_THAT_RE = re.compile(r"\bthat\b")
+_MIN_WORDS = 3
+
+
+def _strip(text: str, s: int, e: int) -> tuple[int, int]:
+    while s < e and text[s] in _LEAD:
+        s += 1
+    while e > s and text[e - 1] in _TRAIL:
+        e -= 1
+    return s, e
+
+
+def _words(text: str, s: int, e: int) -> int:
+    return len(re.findall(r"\w+", text[s:e]))
+
+
+def _has_quote(text: str, s: int, e: int) -> bool:
+    return any(ch in Q.QUOTE_CHARS for ch in text[s:e])
+
+
+def _reporting(text: str, s: int, e: int, quotes: list[Q.Quote], lemma: str) -> str:
+    inside = [q for q in quotes if q.start >= s - 1 and q.end <= e + 1]
+    if inside:
+        quoted = sum(min(q.end, e) - max(q.start, s) for q in inside)
+        return DIRECT_QUOTE if quoted >= 0.85 * (e - s) else PARTIAL_QUOTE
+    return PARAPHRASE if lemma == C.ACCORDING_TO else REPORTED
+
+
+class _Finder:
+    def __init__(self, text: str, actors: Sequence[ActorEntry]):
+        self.text = text
+        self.resolver = Resolver(actors)
+        self.out: list[Suggestion] = []
+        self.last: tuple[Mention, str] | None = None
+        self.last_block = -1
+        self.quotes: list[Q.Quote] = []
+
+    # -- building a suggestion -------------------------------------------------------------
+    def add(
+        self,
+        s: int,
+        e: int,
+        reporting: str,
+        np: NP | None,
+        cue: tuple[int, int] | None,
+        score: float,
+        block: int,
+    ) -> bool:
+        text = self.text
+        s, e = _strip(text, s, e)
+        # keep closing quotation marks and a full stop inside a quote
+        while (
+            e < len(text)
+            and text[e - 1 : e] not in Q.QUOTE_CHARS
+            and e - s > 0
+            and text[e] in Q.CLOSING + Q.STRAIGHT
+            and text[e - 1] in ".,!?"
+        ):
+            e += 1
+        if e - s <= 0 or _words(text, s, e) < _MIN_WORDS:
+            return False
+        speaker = via = None
+        name = ""
+        if np is not None:
+            np, via_np = split_via(text, np)
+            speaker, name = self.resolver.mention(text, np)
+            if via_np is not None:
+                via = Mention(via_np.start, via_np.end, via_np.text)
+            self.last = (speaker, name)
+            self.last_block = block
+        cue_m = Mention(cue[0], cue[1], text[cue[0] : cue[1]]) if cue else None
+        self.out.append(
+            Suggestion(s, e, text[s:e], reporting, speaker, name, via, cue_m, round(score, 2))
+        )
+        return True
+
+    # -- the shapes ----------------------------------------------------------------------------
+    def unit(self, us: int, ue: int, quotes: list[Q.Quote], block: int, following: list) -> int:
+        """Suggestions for one unit; returns how many following units it consumed."""
+        text = self.text
+        local = [q for q in quotes if q.start < ue and q.end > us]
+        for m in C.CUE_RE.finditer(text, us, ue):
+            cs, ce = m.start(), m.end()
+            if Q.inside_quote(cs, local):
+                continue
+            if self.out and self.out[-1].start <= cs < self.out[-1].end:
+                continue
+            lemma = C.lemma_of(m.group())
+            if m.group()[0].isupper() and lemma != C.ACCORDING_TO and cs != us:
+                continue  # a capitalised word inside a sentence is a name ("Warren Said")
+            consumed = self._try(us, ue, cs, ce, lemma, local, block, following)
+            if consumed is not None:
+                return consumed
+        # no cue: a quote standing alone continues the last speaker
+        lead = [q for q in local if q.start <= us + 1]
+        if lead and _words(text, *lead[0].inner) >= 5:
+            q = lead[0]
+            quoted = sum(min(x.end, ue) - max(x.start, us) for x in local)
+            if quoted >= 0.7 * (ue - us) and self.last is not None and block - self.last_block <= 2:
+                speaker, name = self.last
+                self.out.append(
+                    Suggestion(
+                        q.start,
+                        max(x.end for x in local),
+                        text[q.start : max(x.end for x in local)],
+                        DIRECT_QUOTE,
+                        speaker,
+                        name,
+                        None,
+                        None,
+                        0.5,
+                    )
+                )
+                s, e = _strip(text, q.start, max(x.end for x in local))
+                self.out[-1] = Suggestion(
+                    s, e, text[s:e], DIRECT_QUOTE, speaker, name, None, None, 0.5
+                )
+        return 0
+
+    def _try(self, us, ue, cs, ce, lemma, local, block, following) -> int | None:
+        text = self.text
+        before = [q for q in local if q.end <= cs]
+        after = [q for q in local if q.start >= ce]
+        # "Q," S C ...   or   "Q," C S ...
+        if (
+            before
+            and _words(text, before[-1].end, cs) <= 8
+            and not _has_quote(text, before[-1].end, cs)
+        ):
+            first = before[0] if before[0].start <= us + 1 else before[-1]
+            np = None
+            gap = text[before[-1].end : cs]
+            if gap.strip(" ,\u2014–-"):
+                np = left_np(text, before[-1].end, cs)
+            if np is None:
+                np = right_np(text, ce, ue)
+            end = before[-1].end
+            consumed = 0
+            # the quote goes on after the cue: '"Q1," he said, "Q2."'
+            if (
+                after
+                and not _has_quote(text, ce, after[0].start)
+                and _words(text, ce, after[0].start) <= 8
+            ):
+                end = after[-1].end
+            else:
+                # '"Q1," he said. "Q2."': following units that are only a quote
+                for fs, fe in following:
+                    fq = [q for q in self.quotes if fs <= q.start < fe]
+                    if not fq or fq[0].start > fs + 1:
+                        break
+                    if C.CUE_RE.search(text, fs, fe) and any(
+                        not Q.inside_quote(x.start(), fq) for x in C.CUE_RE.finditer(text, fs, fe)
+                    ):
+                        break
+                    end = max(q.end for q in fq)
+                    consumed += 1
+            s = first.start
+            rep = DIRECT_QUOTE if first.start <= us + 1 else PARTIAL_QUOTE
+            if rep == PARTIAL_QUOTE:
+                s = us
+            if self.add(s, end, rep, np, (cs, ce), 0.9 if np else 0.6, block):
+                return consumed
+        # S C: "Q"   /   S C, "Q"
+        if (
+            after
+            and re.fullmatch(r"[\s,:]*", text[ce : after[0].start])
+            or (after and _ADJUNCT_RE.fullmatch(text[ce : after[0].start].rstrip(" ,:")))
+        ):
+            np = left_np(text, us, cs)
+            end = max(q.end for q in after)
+            if np is not None and self.add(
+                after[0].start, end, DIRECT_QUOTE, np, (cs, ce), 0.9, block
+            ):
+                return 0
+        if lemma == C.ACCORDING_TO:
+            return self._according(us, ue, cs, ce, local, block)
+        # S C (that) X
+        np = left_np(text, us, cs)
+        rest = ce
+        adj = _ADJUNCT_RE.match(text, rest)
+        if adj and adj.end() > rest:
+            rest = adj.end()
+        that = _THAT_RE.search(text, rest, min(ue, rest + 80))
+        if (
+            that
+            and not _has_quote(text, rest, that.start())
+            and "," not in text[rest : that.start()]
+        ):
+            rest = that.end()
+        elif lemma in C.OBJECT_VERBS:
+            obj = right_np(text, rest, ue)
+            if obj is not None and lemma != "ask":
+                rest = obj.end
+        if (
+            np is not None
+            and lemma in C.PROPOSITION_VERBS
+            and _words(text, rest, ue) >= _MIN_WORDS
+            and not _starts_adjunct(text, rest)
+        ):
+            rep = _reporting(text, *_strip(text, rest, ue), local, lemma)
+            score = 0.8 if lemma in C.STRONG else 0.55
+            if self.add(rest, ue, rep, np, (cs, ce), score, block):
+                return 0
+        # X, S C.   /   X, C S.
+        comma = text.rfind(",", us, cs)
+        tail_words = _words(text, ce, ue)
+        if comma > us and _words(text, us, comma) >= _MIN_WORDS and tail_words <= 12:
+            np = left_np(text, comma + 1, cs) if text[comma + 1 : cs].strip() else None
+            if np is None:
+                np = right_np(text, ce, ue)
+            if np is not None:
+                rep = _reporting(text, *_strip(text, us, comma), local, lemma)
+                score = 0.75 if lemma in C.STRONG else 0.5
+                if self.add(us, comma, rep, np, (cs, ce), score, block):
+                    return 0
+        return None
+
+    def _according(self, us, ue, cs, ce, local, block) -> int | None:
+        text = self.text
+        np = right_np(text, ce, ue)
+        if np is None:
+            return None
+        after = np.end
+        if cs <= us + 1:
+            # According to S, X.
+            comma = text.find(",", after, ue)
+            if comma < 0:
+                return None
+            s, e = comma + 1, ue
+        else:
+            s, e = us, cs
+            if _words(text, after, ue) >= 6:
+                # X, according to S, Y: the longer side
+                comma = text.find(",", after, ue)
+                if comma > 0 and _words(text, comma, ue) > _words(text, us, cs):
+                    s, e = comma + 1, ue
+        rep = _reporting(text, *_strip(text, s, e), local, C.ACCORDING_TO)
+        return 0 if self.add(s, e, rep, np, (cs, ce), 0.7, block) else None
+
+    def turn(self, ps: int, pe: int, m: re.Match[str], block: int) -> None:
+        name_s, name_e = m.span(1)
+        np = NP(name_s, name_e, self.text[name_s:name_e])
+        self.add(m.end(), pe, DIRECT_QUOTE, np, (name_e, name_e + 1), 0.6, block)
+
+
+_HEAD_RE = re.compile(r"([A-Z][\w.’'-]+(?: [A-Z][\w.’'-]+){0,2}): (?=\S)")
+
+
+def _starts_adjunct(text: str, pos: int) -> bool:
+    m = re.match(r"\s*(\w+)", text[pos : pos + 30])
+    return bool(m) and m.group(1).lower() in {
+        "in",
+        "on",
+        "at",
+        "during",
+        "after",
+        "before",
+        "by",
+        "with",
+        "from",
+        "to",
+        "for",
+        "about",
+    }
+
+
+def find(text: str, actors: Sequence[ActorEntry] = ()) -> list[Suggestion]:
+    finder = _Finder(text, actors)
+    paras = Q.paragraphs(text)
+    quotes = Q.find_quotes(text, paras)
+    finder.quotes = quotes
+    turn_starts = {}
+    for ps, pe in paras:
+        m = Q.is_turn(text, ps) or _HEAD_RE.match(text, ps)
+        if m and len(m.group(1)) <= 40:
+            turn_starts[ps] = (pe, m)
+    for bi, block in enumerate(Q.blocks(text, paras, quotes)):
+        if block[0] in turn_starts:
+            pe, m = turn_starts[block[0]]
+            finder.turn(block[0], pe, m, bi)
+            continue
+        us_list = Q.units(text, block, quotes)
+        skip = 0
+        for ui, (us, ue) in enumerate(us_list):
+            if skip:
+                skip -= 1
+                continue
+            skip = finder.unit(us, ue, quotes, bi, us_list[ui + 1 :])
+    finder.out.sort(key=lambda s: (s.start, s.end))
+    return finder.out
+
+
+__all__ = ["find", "tokens"]
