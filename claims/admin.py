@@ -23,6 +23,7 @@ from .models import (
     Actor,
     ActorAlias,
     Affiliation,
+    ApiToken,
     Claim,
     Contradiction,
     Note,
@@ -31,6 +32,7 @@ from .models import (
 )
 from .services.disputes import claim_refresh_status
 from .services.sources import source_update_text
+from .services.tokens import api_token_revoke
 
 AUDIT = ("created_by", "created_at", "updated_at", "version")
 INLINE_STATEMENTS_SHOWN = 100
@@ -723,3 +725,28 @@ class NoteAdmin(SimpleHistoryAdmin):
         if not change:
             obj.author = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Users make their tokens on /account/tokens/ (the secret is shown to them once);
+    admins see every token and revoke them. Only the hash is stored, so nothing here
+    reveals a secret."""
+
+    list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at")
+    list_select_related = ("user",)
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    search_fields = ("name", "prefix", "user__username")
+    readonly_fields = ("user", "name", "prefix", "key_hash", "created_at", "last_used_at")
+    fields = (*readonly_fields, "revoked_at")
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request: HttpRequest, queryset: QuerySet) -> None:
+        tokens = list(queryset.filter(revoked_at__isnull=True))
+        for token in tokens:
+            api_token_revoke(token=token)
+        self.message_user(request, f"{len(tokens)} token(s) revoked.", messages.SUCCESS)

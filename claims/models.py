@@ -770,3 +770,38 @@ class Job(models.Model):
     @property
     def result_path(self):
         return self.folder / self.result_name if self.result_name else None
+
+
+# --- personal API tokens ---------------------------------------------------------
+
+
+class ApiToken(models.Model):
+    """A personal token for the HTTP API (claims.api.auth). Only the sha256 of the secret is
+    stored; the secret is shown once, when the token is made. `prefix` finds the row."""
+
+    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, validators=[validate_not_blank])
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    key_hash = models.CharField("key (sha256)", max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField("last used", null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField("revoked", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API token"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="apitoken_user_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(name=""),
+                name="apitoken_name_not_empty",
+                violation_error_message="Give the token a name.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

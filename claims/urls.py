@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("claims.views.review")),
     path("", include("claims.views.history")),
     path("", include("claims.views.merges")),
+    path("", include("claims.views.tokens")),
 ]

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "simple_history",
+    "ninja",  # the API docs page serves Swagger UI from its static files
     "django_tasks_db",
     "claims",
 ]
