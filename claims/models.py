@@ -97,6 +97,7 @@ class Source(Versioned):
             models.Index(fields=["-created_at", "-id"], name="source_created_idx"),
             models.Index(fields=["title"], name="source_title_idx"),
             models.Index(fields=["published_on"], name="source_published_idx"),
+            models.Index(fields=["text_sha256"], name="source_text_hash_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -435,6 +436,12 @@ class Statement(Versioned):
                 self.prefix, self.suffix = anchor.prefix, anchor.suffix
         if errors:
             raise ValidationError(errors)
+
+    # Kept from imports (brat): the reporting words ("said", "according to") and how the
+    # text names the speaker ("he", "a source"): a pronoun resolved to an earlier named
+    # speaker, or a speaker left to the researcher (the "Unknown speaker" actor), shows it.
+    cue = models.CharField("cue words", max_length=200, blank=True)
+    speaker_mention = models.CharField("speaker as written", max_length=200, blank=True)
 
 
 # --- contradictions ----------------------------------------------------------

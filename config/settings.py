@@ -153,6 +153,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 SOURCE_UPLOAD_MAX_BYTES = 2 * 1024 * 1024
 
+# Data in and out (claims/services/exports.py, bulk_imports.py): who publishes ClaimReview
+# exports, and what an import accepts (a zip's members, each file, and all of them together).
+CLAIMREVIEW_PUBLISHER = {
+    "name": os.environ.get("CLAIMREVIEW_PUBLISHER_NAME", "Claims tracker"),
+    "url": os.environ.get("CLAIMREVIEW_PUBLISHER_URL", "http://127.0.0.1:8000/"),
+}
+IMPORT_MAX_FILES = 5000
+IMPORT_MAX_FILE_BYTES = 20 * 1024 * 1024
+IMPORT_MAX_TOTAL_BYTES = 500 * 1024 * 1024
+
 # Background jobs (claims/tasks.py): Django's tasks framework on django-tasks-db's database
 # backend; `manage.py db_worker` runs them. Job files (uploads, export results) live on disk
 # under JOBS_ROOT, never in the database; every web server and worker must see that folder.
