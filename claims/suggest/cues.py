@@ -176,6 +176,120 @@ for _noun in (
     FORM_TO_LEMMA.pop(_noun, None)
 
 ACCORDING_TO = "according to"
+DASH = "dash"
+# Participle clauses that report what the subject of the sentence said: ", adding that ...".
+PARTICIPLES = frozenset(
+    {
+        "adding",
+        "saying",
+        "noting",
+        "arguing",
+        "claiming",
+        "insisting",
+        "warning",
+        "explaining",
+        "citing",
+        "calling",
+        "telling",
+        "asking",
+        "urging",
+        "suggesting",
+        "stressing",
+        "emphasizing",
+        "emphasising",
+        "writing",
+        "declaring",
+        "acknowledging",
+        "promising",
+        "predicting",
+        "accusing",
+        "describing",
+        "complaining",
+        "vowing",
+        "asserting",
+        "questioning",
+        "blaming",
+        "criticizing",
+        "praising",
+        "pointing out",
+        "recalling",
+        "referring to",
+    }
+)
+# Verbs whose content is their object and what follows ("called Oz a quack", "cited polls").
+OBJECT_CONTENT = words(
+    """call describe cite attack criticize criticise blast praise accuse blame mock slam label
+    condemn question urge rate dub brand ridicule defend reject dismiss applaud welcome endorse
+    pledge vow promise plan want support demand decline refuse announce acknowledge admit
+    mention recommend propose"""
+)
+for _lemma in OBJECT_CONTENT:
+    for _form in _forms(_lemma):
+        if (
+            _form not in PARTICIPLES
+            and _form not in (_lemma, _lemma + "s")
+            or _lemma
+            in {
+                "call",
+                "describe",
+                "cite",
+                "attack",
+                "criticize",
+                "blast",
+                "praise",
+                "accuse",
+                "blame",
+                "mock",
+                "slam",
+                "label",
+                "condemn",
+                "urge",
+                "rate",
+                "dub",
+                "brand",
+                "ridicule",
+                "defend",
+                "reject",
+                "dismiss",
+                "applaud",
+                "welcome",
+                "endorse",
+                "pledge",
+                "vow",
+                "promise",
+                "want",
+                "demand",
+                "decline",
+                "refuse",
+                "announce",
+                "acknowledge",
+                "admit",
+                "mention",
+                "recommend",
+                "propose",
+            }
+        ):
+            FORM_TO_LEMMA.setdefault(_form, _lemma)
+for _phrase, _lemma in {
+    "called for": "call",
+    "calls for": "call",
+    "calling for": "call",
+    "called on": "call",
+    "calls on": "call",
+    "pointed out": "point",
+    "points out": "point",
+    "pointing out": "point",
+    "pointed to": "point",
+    "points to": "point",
+    "referred to": "refer",
+    "referring to": "refer",
+}.items():
+    FORM_TO_LEMMA[_phrase] = _lemma
+# Nouns that are also verb forms count as cues only before "that" ("the report states that").
+AMBIGUOUS = words(
+    """claims questions states reports notes hopes fears worries promises charges comments
+    estimates tweets warns found thought shown written points"""
+)
 
 CUE_RE = re.compile(
     r"\b(?:according to|"
@@ -183,6 +297,40 @@ CUE_RE = re.compile(
     + r")\b",
     re.IGNORECASE,
 )
+_AMBIGUOUS_RE = re.compile(r"\b(" + "|".join(sorted(AMBIGUOUS)) + r")\s+that\b")
+# Any verb-like word before "that" with a clause: "implored that", "conceded that".
+_THAT_VERB_RE = re.compile(r"\b([a-z]{3,}(?:ed|es|s))\s+that\b")
+_NOT_VERBS = words(
+    """was has is does this thus less unless as yes plus its his us was afterwards towards
+    always perhaps sometimes besides likes series means news times days years months weeks
+    hours minutes percent points lines ones others things ways cases yes"""
+)
+_DASH_RE = re.compile(r"(?<=[”\"])\s*([―—–])\s*(?=[A-Z])")
+
+
+def cues(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    """The reporting cues of ``text[start:end]`` as (start, end, lemma), in text order."""
+    found: dict[int, tuple[int, int, str]] = {}
+    for m in CUE_RE.finditer(text, start, end):
+        word = m.group()
+        if word[0].isupper() and word.lower() != ACCORDING_TO and m.start() != start:
+            continue  # a capitalised word inside a sentence is a name ("Warren Said")
+        low = word.lower()
+        lemma = PARTICIPLES_LEMMA.get(low) or lemma_of(word)
+        found[m.start()] = (m.start(), m.end(), lemma)
+    for m in _AMBIGUOUS_RE.finditer(text, start, end):
+        found.setdefault(m.start(), (m.start(), m.end(1), m.group(1).lower()))
+    for m in _THAT_VERB_RE.finditer(text, start, end):
+        word = m.group(1)
+        if word in _NOT_VERBS or m.start() in found:
+            continue
+        found[m.start()] = (m.start(), m.end(1), word)
+    for m in _DASH_RE.finditer(text, start, end):
+        found.setdefault(m.start(1), (m.start(1), m.end(1), DASH))
+    return sorted(found.values())
+
+
+PARTICIPLES_LEMMA = {p: p for p in PARTICIPLES}
 
 
 def lemma_of(cue: str) -> str:

@@ -37,7 +37,8 @@ _LEAD = " \t\n,;:—–-"
 _ADJUNCT_RE = re.compile(
     r"\s*(?:(?:on |last |this |late |early )?(?:Monday|Tuesday|Wednesday|Thursday|Friday|"
     r"Saturday|Sunday|today|yesterday|tonight|earlier|later|recently|previously|again|also|"
-    r"repeatedly|once|then|now|week|month|year|morning|afternoon|evening|night)\b,?\s*)+",
+    r"repeatedly|once|then|now|week|month|year|morning|afternoon|evening|night)\b(?![’'-])"
+    r",?\s*)+",
 )
 _THAT_RE = re.compile(r"\bthat\b")
 _MIN_WORDS = 3
@@ -86,6 +87,8 @@ class _Finder:
         cue: tuple[int, int] | None,
         score: float,
         block: int,
+        min_words: int = _MIN_WORDS,
+        remember: bool = True,
     ) -> bool:
         text = self.text
         s, e = _strip(text, s, e)
@@ -98,20 +101,40 @@ class _Finder:
             and text[e - 1] in ".,!?"
         ):
             e += 1
-        if e - s <= 0 or _words(text, s, e) < _MIN_WORDS:
+        if e - s <= 0 or _words(text, s, e) < min_words:
             return False
         speaker = via = None
         name = ""
         if np is not None:
             np, via_np = split_via(text, np)
-            speaker, name = self.resolver.mention(text, np)
+            speaker, name = self.resolver.mention(text, np, remember)
             if via_np is not None:
                 via = Mention(via_np.start, via_np.end, via_np.text)
-            self.last = (speaker, name)
-            self.last_block = block
+            if remember or self.last is None:
+                self.last = (speaker, name)
+                self.last_block = block
         cue_m = Mention(cue[0], cue[1], text[cue[0] : cue[1]]) if cue else None
         self.out.append(
             Suggestion(s, e, text[s:e], reporting, speaker, name, via, cue_m, round(score, 2))
+        )
+        return True
+
+    def replace_last(self, e: int) -> bool:
+        """Cut the last suggestion at ``e`` (a participle clause of its own follows there)."""
+        last = self.out[-1]
+        s, e = _strip(self.text, last.start, e)
+        if _words(self.text, s, e) < _MIN_WORDS:
+            return False
+        self.out[-1] = Suggestion(
+            s,
+            e,
+            self.text[s:e],
+            last.reporting,
+            last.speaker,
+            last.speaker_name,
+            last.via,
+            last.cue,
+            last.score,
         )
         return True
 
@@ -120,49 +143,82 @@ class _Finder:
         """Suggestions for one unit; returns how many following units it consumed."""
         text = self.text
         local = [q for q in quotes if q.start < ue and q.end > us]
-        for m in C.CUE_RE.finditer(text, us, ue):
-            cs, ce = m.start(), m.end()
+        pos = us  # content of a later cue starts after the previous content
+        found = 0
+        consumed = 0
+        for cs, ce, lemma in C.cues(text, us, ue):
             if Q.inside_quote(cs, local):
                 continue
-            if self.out and self.out[-1].start <= cs < self.out[-1].end:
+            if lemma in C.PARTICIPLES:
+                if self._participle(us, ue, cs, ce, lemma, local, block, found):
+                    found += 1
+                    pos = self.out[-1].end
                 continue
-            lemma = C.lemma_of(m.group())
-            if m.group()[0].isupper() and lemma != C.ACCORDING_TO and cs != us:
-                continue  # a capitalised word inside a sentence is a name ("Warren Said")
-            consumed = self._try(us, ue, cs, ce, lemma, local, block, following)
-            if consumed is not None:
-                return consumed
-        # no cue: a quote standing alone continues the last speaker
+            if cs < pos:
+                continue
+            got = self._try(pos, ue, cs, ce, lemma, local, block, following)
+            if got is not None:
+                found += 1
+                consumed = max(consumed, got)
+                pos = max(self.out[-1].end, ce)
+        if not found:
+            self._continuation(us, ue, local, block)
+        return consumed
+
+    def _participle(self, us, ue, cs, ce, lemma, local, block, found) -> bool:
+        """', adding that X' / ', saying X': the subject of the sentence says X too."""
+        text = self.text
+        before = text[us:cs].rstrip()
+        if not before.endswith((",", "—", "–")):
+            return False
+        comma = us + len(before) - 1
+        if found and self.out and self.out[-1].start < comma < self.out[-1].end:
+            if not self.replace_last(comma):
+                return False
+            last = self.out[-1]
+            np = (
+                NP(last.speaker.start, last.speaker.end, last.speaker.text)
+                if last.speaker
+                else None
+            )
+        elif found and self.out and self.out[-1].speaker is not None:
+            sp = self.out[-1].speaker
+            np = NP(sp.start, sp.end, sp.text)
+        else:
+            np = right_np(text, us, comma)
+            if np is None:
+                return False
+        rest = ce
+        that = _THAT_RE.match(text, rest + 1) if text[rest : rest + 1] == " " else None
+        if that:
+            rest = that.end()
+        elif lemma in C.OBJECT_VERBS:
+            obj = right_np(text, rest, ue)
+            if obj is not None:
+                rest = obj.end
+        if _words(text, rest, ue) < _MIN_WORDS or _starts_adjunct(text, rest):
+            return False
+        rep = _reporting(text, *_strip(text, rest, ue), local, lemma)
+        return self.add(rest, ue, rep, np, (cs, ce), 0.6, block, remember=False)
+
+    def _continuation(self, us, ue, local, block) -> None:
+        """A quote standing alone continues the last speaker of this or the previous paragraph."""
+        text = self.text
         lead = [q for q in local if q.start <= us + 1]
-        if lead and _words(text, *lead[0].inner) >= 5:
-            q = lead[0]
-            quoted = sum(min(x.end, ue) - max(x.start, us) for x in local)
-            if quoted >= 0.7 * (ue - us) and self.last is not None and block - self.last_block <= 2:
-                speaker, name = self.last
-                self.out.append(
-                    Suggestion(
-                        q.start,
-                        max(x.end for x in local),
-                        text[q.start : max(x.end for x in local)],
-                        DIRECT_QUOTE,
-                        speaker,
-                        name,
-                        None,
-                        None,
-                        0.5,
-                    )
-                )
-                s, e = _strip(text, q.start, max(x.end for x in local))
-                self.out[-1] = Suggestion(
-                    s, e, text[s:e], DIRECT_QUOTE, speaker, name, None, None, 0.5
-                )
-        return 0
+        if not lead or _words(text, *lead[0].inner) < 5 or self.last is None:
+            return
+        quoted = sum(min(x.end, ue) - max(x.start, us) for x in local)
+        if quoted < 0.7 * (ue - us) or block - self.last_block > 2:
+            return
+        speaker, name = self.last
+        s, e = _strip(text, lead[0].start, max(x.end for x in local))
+        self.out.append(Suggestion(s, e, text[s:e], DIRECT_QUOTE, speaker, name, None, None, 0.5))
 
     def _try(self, us, ue, cs, ce, lemma, local, block, following) -> int | None:
         text = self.text
-        before = [q for q in local if q.end <= cs]
+        before = [q for q in local if q.end <= cs and q.start >= us - 1]
         after = [q for q in local if q.start >= ce]
-        # "Q," S C ...   or   "Q," C S ...
+        # "Q," S C ...   or   "Q," C S ...   or   "Q" ― S
         if (
             before
             and _words(text, before[-1].end, cs) <= 8
@@ -190,9 +246,7 @@ class _Finder:
                     fq = [q for q in self.quotes if fs <= q.start < fe]
                     if not fq or fq[0].start > fs + 1:
                         break
-                    if C.CUE_RE.search(text, fs, fe) and any(
-                        not Q.inside_quote(x.start(), fq) for x in C.CUE_RE.finditer(text, fs, fe)
-                    ):
+                    if any(not Q.inside_quote(x[0], fq) for x in C.cues(text, fs, fe)):
                         break
                     end = max(q.end for q in fq)
                     consumed += 1
@@ -200,8 +254,10 @@ class _Finder:
             rep = DIRECT_QUOTE if first.start <= us + 1 else PARTIAL_QUOTE
             if rep == PARTIAL_QUOTE:
                 s = us
-            if self.add(s, end, rep, np, (cs, ce), 0.9 if np else 0.6, block):
+            if self.add(s, end, rep, np, (cs, ce), 0.9 if np else 0.6, block, min_words=1):
                 return consumed
+        if lemma == C.DASH:
+            return None
         # S C: "Q"   /   S C, "Q"
         if (
             after
@@ -211,7 +267,7 @@ class _Finder:
             np = left_np(text, us, cs)
             end = max(q.end for q in after)
             if np is not None and self.add(
-                after[0].start, end, DIRECT_QUOTE, np, (cs, ce), 0.9, block
+                after[0].start, end, DIRECT_QUOTE, np, (cs, ce), 0.9, block, min_words=1
             ):
                 return 0
         if lemma == C.ACCORDING_TO:
@@ -227,6 +283,7 @@ class _Finder:
             that
             and not _has_quote(text, rest, that.start())
             and "," not in text[rest : that.start()]
+            and (lemma in C.OBJECT_VERBS or _words(text, rest, that.start()) <= 4)
         ):
             rest = that.end()
         elif lemma in C.OBJECT_VERBS:
@@ -235,9 +292,9 @@ class _Finder:
                 rest = obj.end
         if (
             np is not None
-            and lemma in C.PROPOSITION_VERBS
+            and (lemma in C.PROPOSITION_VERBS or lemma in C.OBJECT_CONTENT or rest > ce + 3)
             and _words(text, rest, ue) >= _MIN_WORDS
-            and not _starts_adjunct(text, rest)
+            and (lemma in C.OBJECT_CONTENT or not _starts_adjunct(text, rest))
         ):
             rep = _reporting(text, *_strip(text, rest, ue), local, lemma)
             score = 0.8 if lemma in C.STRONG else 0.55

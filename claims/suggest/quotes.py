@@ -142,7 +142,7 @@ def units(text: str, block: tuple[int, int], quotes: list[Quote]) -> list[tuple[
     local = [q for q in quotes if q.end > bs and q.start < be]
     for m in _SPLIT_RE.finditer(text, bs, be):
         stop = m.end()
-        if inside_quote(m.start(), local):
+        if inside_quote(m.end() - 1, local):
             continue
         word = re.search(r"([A-Za-z.]+)\.$", text[max(bs, m.start() - 12) : m.start() + 1])
         if word:

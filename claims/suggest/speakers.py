@@ -381,7 +381,7 @@ class Resolver:
     def remember(self, mention: Mention, name: str, kind: str) -> None:
         self.history.append(Antecedent(mention, name, kind))
 
-    def mention(self, text: str, np: NP) -> tuple[Mention, str]:
+    def mention(self, text: str, np: NP, remember: bool = True) -> tuple[Mention, str]:
         """The Mention for a noun phrase and the speaker's display name."""
         phrase = np.text
         if is_pronoun(phrase):
@@ -397,5 +397,6 @@ class Resolver:
         actor = self.register.actors.get(actor_id) if actor_id is not None else None
         name = actor.name if actor else display_name(phrase)
         m = Mention(np.start, np.end, text[np.start : np.end], actor_id)
-        self.remember(m, name, kind_of(phrase, actor))
+        if remember:
+            self.remember(m, name, kind_of(phrase, actor))
         return m, name
