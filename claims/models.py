@@ -11,7 +11,7 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import RegexValidator, URLValidator
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Greatest, Least, Length
+from django.db.models.functions import Coalesce, Greatest, Least, Length, Lower
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -176,6 +176,12 @@ class Actor(Versioned):
                 name="actor_name_not_empty",
                 violation_error_message="Give the actor a name.",
             ),
+            models.UniqueConstraint(
+                Lower("name"),
+                name="actor_name_unique",
+                violation_error_message="An actor with this name is already recorded: use it, "
+                "or tell the two apart in the name.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -256,6 +262,19 @@ class Affiliation(Versioned):
 # --- claims ------------------------------------------------------------------
 
 
+VERDICT_NEEDS_RATIONALE = "Give the rationale for the verdict."
+
+
+def validate_verdict_decision(verdict: str, rationale: str) -> None:
+    """The verdict-needs-a-rationale rule, written once: every verdict an editor gives,
+    "Unrated" included, says why. The review form, the admin and the service call this;
+    the database holds the part that concerns stored rows (claim_verdict_has_rationale:
+    a verdict other than unrated always has a rationale; a claim nobody rated has none)."""
+    if not (rationale or "").strip():
+        raise ValidationError({"rationale": VERDICT_NEEDS_RATIONALE})
+
+
+
 class Claim(Versioned):
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -311,7 +330,12 @@ class Claim(Versioned):
             models.CheckConstraint(
                 condition=Q(verdict="unrated") | ~Q(rationale=""),
                 name="claim_verdict_has_rationale",
-                violation_error_message="Give the rationale for the verdict.",
+                violation_error_message=VERDICT_NEEDS_RATIONALE,
+            ),
+            models.UniqueConstraint(
+                Lower("text"),
+                name="claim_text_unique",
+                violation_error_message="This claim is already recorded (the same proposition).",
             ),
         ]
 
@@ -402,6 +426,21 @@ class Statement(Versioned):
                 condition=Q(via__isnull=True) | ~Q(via=F("speaker")),
                 name="statement_via_not_speaker",
                 violation_error_message="The speaker cannot deliver their own statement via themselves.",
+            ),
+            # The natural key: one speaker (via one deliverer) says one thing about one claim
+            # at one span; a joint statement is one row per speaker over the same span.
+            # NULL via/claim count as equal (coalesced), so a form sent twice cannot store two.
+            models.UniqueConstraint(
+                "source",
+                "start",
+                "end",
+                "speaker",
+                Coalesce("via", 0),
+                Coalesce("claim", 0),
+                "stance",
+                name="statement_unique_per_speaker_span",
+                violation_error_message="This statement is already recorded: same source, span, "
+                "speaker, via, claim and stance.",
             ),
         ]
 

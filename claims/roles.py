@@ -1,7 +1,8 @@
 """The two roles and their model permissions.
 
-Used by migration 0002 and again after every migrate/flush (post_migrate), so
-the groups exist even after a test database was flushed.
+Ensured after every migrate/flush (post_migrate), so the groups exist even after
+a test database was flushed; migration 0002 keeps its own copy of the lists as
+they were then (a migration must not change when this module does).
 """
 
 RESEARCHERS = "Researchers"
@@ -31,12 +32,20 @@ ROLES = {RESEARCHERS: RESEARCHER_PERMS, EDITORS: EDITOR_PERMS}
 
 
 def ensure_roles(group_model, permission_model) -> None:
-    """Create the groups if missing and give them exactly their permissions."""
+    """Create the groups if missing and give them the permissions they lack.
+
+    Only adds: a permission an admin gave a group on purpose stays (this runs after
+    every migrate and flush, so it must never undo someone's change)."""
     for name, codenames in ROLES.items():
-        perms = permission_model.objects.filter(
-            content_type__app_label="claims", codename__in=codenames
+        perms = list(
+            permission_model.objects.filter(
+                content_type__app_label="claims", codename__in=codenames
+            )
         )
-        if perms.count() != len(set(codenames)):
+        if len(perms) != len(set(codenames)):
             return  # permissions not created yet (first migrate): post_migrate comes back
         group, _ = group_model.objects.get_or_create(name=name)
-        group.permissions.set(perms)
+        have = set(group.permissions.values_list("pk", flat=True))
+        missing = [p for p in perms if p.pk not in have]
+        if missing:
+            group.permissions.add(*missing)

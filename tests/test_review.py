@@ -376,7 +376,7 @@ def test_verdict_from_queue_row_and_resolve(editor_client, seed):
     assert Claim.objects.get(pk=seed.c3.pk).status == "resolved"
 
 
-def test_verdict_needs_rationale_unless_unrated(editor_client, seed):
+def test_every_verdict_needs_a_rationale_unrated_included(editor_client, seed):
     response = editor_client.post(
         verdict_url(seed.c1),
         {"verdict": "false", "rationale": "", "version": seed.c1.version},
@@ -389,8 +389,15 @@ def test_verdict_needs_rationale_unless_unrated(editor_client, seed):
         verdict_url(seed.c1), {"verdict": "bogus", "rationale": "x", "version": 1}
     )
     assert response.status_code == 422 and "<html" in response.content.decode()
+    # issue 7 (11): "Unrated" is a decision too; without a rationale it is refused
     response = editor_client.post(
         verdict_url(seed.c1), {"verdict": "unrated", "rationale": "", "version": seed.c1.version}
+    )
+    assert response.status_code == 422
+    assert "Give the rationale for the verdict." in response.content.decode()
+    response = editor_client.post(
+        verdict_url(seed.c1),
+        {"verdict": "unrated", "rationale": "Not enough to go on.", "version": seed.c1.version},
     )
     assert response.status_code == 302 and response["Location"] == seed.c1.get_absolute_url()
 

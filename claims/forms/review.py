@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 
-from claims.models import Claim, Contradiction
+from claims.models import Claim, Contradiction, validate_verdict_decision
 from claims.services.review import editors
 
 
@@ -51,13 +52,11 @@ class VerdictForm(VersionedForm):
 
     def clean(self):
         data = super().clean()
-        verdict = data.get("verdict")
-        if (
-            verdict
-            and verdict != Claim.Verdict.UNRATED
-            and not (data.get("rationale") or "").strip()
-        ):
-            self.add_error("rationale", "Give the rationale for the verdict.")
+        if data.get("verdict"):
+            try:
+                validate_verdict_decision(data["verdict"], data.get("rationale"))
+            except ValidationError as exc:
+                self.add_error(None, exc)
         return data
 
 

@@ -3,6 +3,7 @@ statements that take opposite stances on it (one asserts, another denies)."""
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import Q
 
 from claims.models import Claim, Contradiction, Statement
@@ -22,12 +23,23 @@ def claim_is_contested(*, claim: Claim) -> bool:
     ).exists()
 
 
+@transaction.atomic
 def claim_refresh_status(*, claim: Claim | None) -> None:
     """Open -> disputed when contested; disputed -> open when no longer contested
-    and no verdict was given. A resolved claim is left as the editor left it."""
+    and no verdict was given. A resolved claim is left as the editor left it.
+
+    The claim's row is locked before its status is read (the lock every review decision
+    takes), so an editor's concurrent "resolved" is either seen here or waits: it is
+    never overwritten with a status computed from an older read."""
     if claim is None:
         return
-    claim.refresh_from_db(fields=["status", "verdict", "version"])
+    status, verdict, version = (
+        Claim.objects.select_for_update()
+        .filter(pk=claim.pk)
+        .values_list("status", "verdict", "version")
+        .get()
+    )
+    claim.status, claim.verdict, claim.version = status, verdict, version
     contested = claim_is_contested(claim=claim)
     if claim.status == Claim.Status.OPEN and contested:
         claim.status = Claim.Status.DISPUTED

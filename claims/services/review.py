@@ -14,34 +14,10 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from claims.models import Claim, Contradiction, Note
+from claims.models import Claim, Contradiction, Note, validate_verdict_decision
+from claims.services.conflicts import EditConflict as EditConflict  # re-exported for views
+from claims.services.conflicts import lock_version
 from claims.services.disputes import claim_refresh_status
-
-
-class EditConflict(Exception):
-    """The record changed after the form was opened; `current` is how it is now."""
-
-    def __init__(self, current: models.Model, submitted_version: int):
-        self.current = current
-        self.submitted_version = submitted_version
-        super().__init__(f"{current._meta.verbose_name} changed since version {submitted_version}")
-
-    def later_records(self, limit: int = 10) -> list:
-        """The history records written after the version the form had: who, when, why."""
-        return list(
-            self.current.history.filter(version__gt=self.submitted_version)
-            .select_related("history_user")
-            .order_by("history_date", "history_id")[:limit]
-        )
-
-    def changes(self) -> list[tuple[str, object, object]]:
-        """Field by field (name, value when the form was opened, value now)."""
-        history = self.current.history
-        base = history.filter(version=self.submitted_version).order_by("-history_id").first()
-        latest = history.order_by("-history_id").first()
-        if base is None or latest is None:
-            return []
-        return [(c.field, c.old, c.new) for c in latest.diff_against(base).changes]
 
 
 def editors() -> models.QuerySet:
@@ -76,10 +52,7 @@ def waiting_count() -> int:
 
 def _locked(model: type[models.Model], pk: int, version: int):
     """Inside a transaction: the row, locked, or EditConflict if it moved on."""
-    obj = model.objects.select_for_update().get(pk=pk)
-    if obj.version != version:
-        raise EditConflict(obj, version)
-    return obj
+    return lock_version(model, pk, version)
 
 
 def _save(obj, *, user, reason: str, fields: list[str]) -> None:
@@ -149,12 +122,12 @@ def claim_assign(*, claim_id: int, user, assignee, version: int) -> Claim:
 def claim_give_verdict(
     *, claim_id: int, user, verdict: str, rationale: str, resolve: bool, version: int
 ) -> Claim:
-    """A verdict on the scale with its rationale (required unless unrated)."""
+    """A verdict on the scale with its rationale (every verdict given says why, "Unrated"
+    included: claims.models.validate_verdict_decision)."""
     if verdict not in Claim.Verdict.values:
         raise ValidationError({"verdict": "Choose a verdict from the scale."})
     rationale = (rationale or "").strip()
-    if verdict != Claim.Verdict.UNRATED and not rationale:
-        raise ValidationError({"rationale": "Give the rationale for the verdict."})
+    validate_verdict_decision(verdict, rationale)
     obj = _locked(Claim, claim_id, version)
     obj.verdict = verdict
     obj.rationale = rationale

@@ -31,10 +31,15 @@ def source_update_text(*, source: Source, text: str, user) -> anchoring.Reanchor
     if not text:
         raise ValidationError({"text": "The text cannot be empty."})
 
+    # The source's row first (statement_create verifies spans under the same lock, so a
+    # statement saved meanwhile is checked against the new text), then its statements.
+    old_text = (
+        Source.objects.select_for_update().filter(pk=source.pk).values_list("text", flat=True).get()
+    )
     statements = list(
         Statement.objects.select_for_update().filter(source_id=source.pk).order_by("pk")
     )
-    result = anchoring.reanchor(text, [(st.pk, st.anchor) for st in statements])
+    result = anchoring.reanchor(text, [(st.pk, st.anchor) for st in statements], old_text=old_text)
 
     source.text = text
     source._history_user = user

@@ -3,7 +3,7 @@ place, and proposed contradictions.
 
 Each function runs in one transaction; a statement's claim (old and new) has
 its review status refreshed after every save or delete. Edits compare the
-version the form was opened with and refuse with StatementConflict when the
+version the form was opened with and refuse with EditConflict when the
 statement changed since: nothing is silently overwritten.
 """
 
@@ -17,6 +17,7 @@ from django.db.models import Q
 
 from claims import anchoring
 from claims.models import Actor, Claim, Contradiction, Source, Statement
+from claims.services.conflicts import EditConflict, lock_version
 from claims.services.disputes import claim_refresh_status
 
 
@@ -31,16 +32,11 @@ class NewActor:
         return f"{self.name} (new)"
 
 
-class StatementConflict(Exception):
-    """The statement changed after the form was opened; `current` is how it is now."""
-
-    def __init__(self, current: Statement, submitted_version: int | None):
-        self.current = current
-        self.submitted_version = submitted_version
-        super().__init__(f"statement {current.pk} is at version {current.version}")
+StatementConflict = EditConflict  # the one conflict type; the old name stays importable
 
 
 EDITABLE = ["speaker", "via", "reporting", "claim", "stance", "said_on", "summary"]
+ANCHOR_FIELDS = ["start", "end", "exact", "prefix", "suffix", "anchor_status"]
 
 
 def actor_create(*, user, name: str, kind: str = Actor.Kind.PERSON) -> tuple[Actor, bool]:
@@ -58,8 +54,8 @@ def actor_create(*, user, name: str, kind: str = Actor.Kind.PERSON) -> tuple[Act
     actor = Actor(name=name, kind=kind, created_by=user)
     actor.full_clean()
     actor._history_user = user
-    actor.save()
-    return actor, True
+    saved = _insert_once(actor, Actor.objects.filter(name__iexact=name).order_by("id"))
+    return saved, saved is actor
 
 
 def claim_create(*, user, text: str) -> tuple[Claim, bool]:
@@ -73,8 +69,23 @@ def claim_create(*, user, text: str) -> tuple[Claim, bool]:
     claim = Claim(text=text, created_by=user)
     claim.full_clean()
     claim._history_user = user
-    claim.save()
-    return claim, True
+    saved = _insert_once(claim, Claim.objects.filter(text__iexact=text).order_by("id"))
+    return saved, saved is claim
+
+
+def _insert_once(obj, same):
+    """Insert `obj`, or answer the record `same` finds when someone inserted it first:
+    two researchers creating the same actor or claim at once get one record (the
+    database holds the name/proposition unique; the loser's insert fails on it)."""
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError:
+        existing = same.first()
+        if existing is None:
+            raise
+        return existing
+    return obj
 
 
 def _actor(value: Actor | NewActor | None, user) -> Actor | None:
@@ -116,12 +127,12 @@ def statement_create(
     said_on=None,
     summary: str = "",
 ) -> Statement:
-    """Record a statement at a verified anchor; new actors or a new claim are made with it."""
-    try:
-        anchoring.verify(source.text, anchor.start, anchor.end, anchor.exact)
-    except anchoring.AnchorError as exc:
-        raise ValidationError({"exact": str(exc)}) from None
-    anchor = anchoring.make_anchor(source.text, anchor.start, anchor.end)
+    """Record a statement at a verified anchor; new actors or a new claim are made with it.
+
+    The anchor is checked against the source's text read under a row lock: a text edit
+    running at the same time (source_update_text, which takes the same lock) either
+    finished first, and the span is checked against the new text, or waits for this."""
+    anchor = _verified(source, anchor)
     statement = Statement(
         source=source,
         speaker=_actor(speaker, user),
@@ -141,23 +152,44 @@ def statement_create(
     _check(statement)
     _refuse_duplicate(statement)
     statement._history_user = user
-    statement.save()
+    try:
+        with transaction.atomic():
+            statement.save()
+    except IntegrityError:
+        _refuse_duplicate(statement)  # the same statement, saved by a request just before
+        raise
     claim_refresh_status(claim=statement.claim)
     return statement
+
+
+def _verified(source: Source, anchor: anchoring.Anchor) -> anchoring.Anchor:
+    """The anchor checked against the source's current text, read under a row lock held
+    until the transaction ends (text edits take the same lock)."""
+    text = Source.objects.select_for_update().filter(pk=source.pk).values_list("text", flat=True)
+    source.text = text.get()
+    try:
+        anchoring.verify(source.text, anchor.start, anchor.end, anchor.exact)
+    except anchoring.AnchorError as exc:
+        raise ValidationError({"exact": str(exc)}) from None
+    return anchoring.make_anchor(source.text, anchor.start, anchor.end)
 
 
 def _refuse_duplicate(statement: Statement) -> None:
     """The same speaker saying the same thing at the same span is recorded once: a form
     sent twice (a double click, a resubmitted page) must not make a second statement."""
-    same = Statement.objects.filter(
-        source_id=statement.source_id,
-        start=statement.start,
-        end=statement.end,
-        speaker_id=statement.speaker_id,
-        via_id=statement.via_id,
-        claim_id=statement.claim_id,
-        stance=statement.stance,
-    ).first()
+    same = (
+        Statement.objects.exclude(pk=statement.pk)
+        .filter(
+            source_id=statement.source_id,
+            start=statement.start,
+            end=statement.end,
+            speaker_id=statement.speaker_id,
+            via_id=statement.via_id,
+            claim_id=statement.claim_id,
+            stance=statement.stance,
+        )
+        .first()
+    )
     if same is not None:
         raise ValidationError(
             f"This statement is already recorded (#{same.pk}, by {same.created_by}): "
@@ -166,10 +198,7 @@ def _refuse_duplicate(statement: Statement) -> None:
 
 
 def _locked(statement_id: int, version: int | None) -> Statement:
-    statement = Statement.objects.select_for_update().get(pk=statement_id)
-    if version is None or statement.version != version:
-        raise StatementConflict(statement, version)
-    return statement
+    return lock_version(Statement, statement_id, version)
 
 
 @transaction.atomic
@@ -185,10 +214,24 @@ def statement_update(
     stance: str = "",
     said_on=None,
     summary: str = "",
+    source: Source | None = None,
+    anchor: anchoring.Anchor | None = None,
 ) -> Statement:
-    """Change who said it and what it says about which claim; the span stays."""
+    """Change who said it and what it says about which claim. The span stays, unless the
+    admin repairs it: `anchor` (and `source`, when it moves) is then checked against the
+    text under the source's lock, taken before the statement's (the order text edits use)."""
+    if anchor is not None:
+        source = source or Source.objects.only("pk").get(statement__pk=statement_id)
+        anchor = _verified(source, anchor)
     statement = _locked(statement_id, version)
     old_claim = statement.claim
+    fields = list(EDITABLE)
+    if anchor is not None:
+        statement.source = source
+        statement.start, statement.end, statement.exact = anchor.start, anchor.end, anchor.exact
+        statement.prefix, statement.suffix = anchor.prefix, anchor.suffix
+        statement.anchor_status = Statement.AnchorStatus.OK
+        fields += ["source", *ANCHOR_FIELDS]
     statement.speaker = _actor(speaker, user)
     statement.via = _actor(via, user)
     statement.reporting = reporting
@@ -197,8 +240,15 @@ def statement_update(
     statement.said_on = said_on
     statement.summary = summary or ""
     _check(statement)
+    if anchor is not None or {"speaker", "via", "claim", "stance"} & set(fields):
+        _refuse_duplicate(statement)
     statement._history_user = user
-    statement.save(update_fields=EDITABLE)
+    try:
+        with transaction.atomic():
+            statement.save(update_fields=fields)
+    except IntegrityError:
+        _refuse_duplicate(statement)
+        raise
     claim_refresh_status(claim=old_claim)
     if statement.claim_id != getattr(old_claim, "pk", None):
         claim_refresh_status(claim=statement.claim)

@@ -358,7 +358,10 @@ def _statements(source, draft, cast, k, claims, researchers, rng) -> list[Statem
     text = source.text
     out = []
     local_claims = rng.sample(claims, min(len(claims), rng.randint(2, 8)))
-    for _ in range(k):
+    seen: set[tuple] = set()
+    attempts = 0
+    while len(out) < k and attempts < 20 * k:
+        attempts += 1
         r = rng.random()
         if r < 0.55 and draft.quotes:
             span = rng.choice(draft.quotes)
@@ -379,6 +382,11 @@ def _statements(source, draft, cast, k, claims, researchers, rng) -> list[Statem
         if via is speaker:
             via = None
         claim = rng.choice(local_claims) if rng.random() < 0.65 else None
+        stance = rng.choice(["asserts", "asserts", "denies", "questions"]) if claim else ""
+        key = (start, end, speaker.name, via and via.name, claim and claim.text, stance)
+        if key in seen:  # the database holds a statement's natural key unique
+            continue
+        seen.add(key)
         out.append(
             Statement(
                 source=source,
@@ -391,7 +399,7 @@ def _statements(source, draft, cast, k, claims, researchers, rng) -> list[Statem
                 prefix=anchor.prefix,
                 suffix=anchor.suffix,
                 claim=claim,
-                stance=rng.choice(["asserts", "asserts", "denies", "questions"]) if claim else "",
+                stance=stance,
                 said_on=(
                     source.published_on - datetime.timedelta(days=rng.randint(0, 3))
                     if rng.random() < 0.5
