@@ -9,7 +9,10 @@ verified, and re-found after the text changes.
 
 from __future__ import annotations
 
+import bisect
+import difflib
 import hashlib
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -241,30 +244,147 @@ class Reanchored:
     lost: list  # keys that could not be placed
 
 
-def reanchor(new_text: str, anchors: Iterable[tuple[object, Anchor]]) -> Reanchored:
-    """Re-find each (key, anchor) in `new_text` by its quote and context.
+# A quote's own context agrees with the text around an occurrence when the characters
+# right next to it are the same (NEAR on each side) and the rest of the stored prefix and
+# suffix is close (difflib's ratio, 1.0 = identical): a typo a few words away passes, a
+# different speaker or sentence does not.
+CONTEXT_AGREES = 0.9
+NEAR = 8
 
-    An anchor whose old position still holds its quote keeps it; otherwise the
-    quote is looked up with its prefix and suffix near the old position. Anchors
-    whose quote is gone are reported, never moved to a guess.
+_TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
+
+
+class _EditMap:
+    """Where each stretch of the old text went in the new one, from a word-level diff.
+
+    Word tokens keep the diff fast on article-sized texts; each "equal" stretch of
+    tokens is identical text that the edit carried, possibly shifted.
     """
+
+    def __init__(self, old: str, new: str) -> None:
+        old_tokens = [(m.start(), m.group()) for m in _TOKEN.finditer(old)]
+        new_tokens = [(m.start(), m.group()) for m in _TOKEN.finditer(new)]
+        old_ends = [s + len(tok) for s, tok in old_tokens]
+        matcher = difflib.SequenceMatcher(
+            None, [tok for _, tok in old_tokens], [tok for _, tok in new_tokens], autojunk=False
+        )
+        self.old_len, self.new_len = len(old), len(new)
+        # (old start, old end, new start) of every stretch of identical text, in order
+        self.blocks: list[tuple[int, int, int]] = []
+        for i, j, n in matcher.get_matching_blocks():
+            if n:
+                start = old_tokens[i][0]
+                self.blocks.append((start, old_ends[i + n - 1], new_tokens[j][0]))
+        self.starts = [b[0] for b in self.blocks]
+
+    def _block_at(self, pos: int) -> tuple[int, int, int] | None:
+        i = bisect.bisect_right(self.starts, pos) - 1
+        if i >= 0:
+            block = self.blocks[i]
+            if block[0] <= pos < block[1]:
+                return block
+        return None
+
+    def carry(self, start: int, end: int) -> tuple[int, int, bool] | None:
+        """The new place of old[start:end] when the edit left it whole and unchanged,
+        together with NEAR characters on each side (or up to the text's ends); and
+        whether the whole CONTEXT on one side came along too."""
+        block = self._block_at(start)
+        if block is None or end > block[1]:
+            return None
+        o1, o2, n1 = block
+        before, after = start - o1, o2 - end
+        if before < min(NEAR, start) or after < min(NEAR, self.old_len - end):
+            return None
+        whole_side = before >= min(CONTEXT, start) or after >= min(CONTEXT, self.old_len - end)
+        shift = n1 - o1
+        return start + shift, end + shift, whole_side
+
+
+def _near_agrees(text: str, pos: int, end: int, anchor: Anchor) -> bool:
+    """The NEAR characters on each side of text[pos:end] are the anchor's own."""
+    before = text[max(0, pos - len(anchor.prefix)) : pos][-NEAR:]
+    return before == anchor.prefix[-NEAR:] and text[end : end + NEAR] == anchor.suffix[:NEAR]
+
+
+def _context_agrees(text: str, pos: int, end: int, anchor: Anchor) -> float | None:
+    """How well the text around text[pos:end] matches the anchor's prefix and suffix
+    (higher is better), or None when it does not agree."""
+    total = 0.0
+    for stored, found, near in (
+        (anchor.prefix, text[max(0, pos - len(anchor.prefix)) : pos], slice(-NEAR, None)),
+        (anchor.suffix, text[end : end + len(anchor.suffix)], slice(None, NEAR)),
+    ):
+        if stored[near] != found[near]:
+            return None
+        if stored:
+            ratio = difflib.SequenceMatcher(None, stored, found, autojunk=False).ratio()
+            if ratio < CONTEXT_AGREES:
+                return None
+            total += ratio
+        else:
+            total += 1.0
+    return total
+
+
+def _by_context(text: str, anchor: Anchor, exact: str) -> Anchor | None:
+    """The one occurrence of the quote whose own context agrees, or None: two equally
+    good occurrences are ambiguous, and ambiguity is never settled by a guess."""
+    scored = []
+    for pos in occurrences(text, exact):
+        end = pos + len(exact)
+        agreement = _context_agrees(text, pos, end, anchor)
+        if agreement is not None:
+            scored.append((agreement, -abs(pos - anchor.start), pos))
+    if not scored:
+        return None
+    scored.sort(reverse=True)
+    if len(scored) > 1 and scored[0][0] == scored[1][0]:
+        return None
+    pos = scored[0][2]
+    return make_anchor(text, pos, pos + len(exact))
+
+
+def reanchor(
+    new_text: str, anchors: Iterable[tuple[object, Anchor]], *, old_text: str | None = None
+) -> Reanchored:
+    """Re-find each (key, anchor) in `new_text` after an edit; report the rest as lost.
+
+    With `old_text` (what the service always passes) a statement is placed only where
+    the edit itself carried its words: a word-level diff of the two texts shows the span
+    and a few characters around it unchanged, perhaps shifted, and either its whole
+    context on one side came along or the stored context still agrees with its new
+    surroundings (a typo or two, not another speaker's name: a diff cannot tell two
+    equally short edits apart). Without it, only where
+    its own context agrees: the quote still at its position with the same neighbours,
+    or the one occurrence whose prefix and suffix match the stored ones on both sides.
+    Anything else, such as the same words spoken by someone else elsewhere, is
+    reported lost, never a guess.
+    """
+    edits = _EditMap(old_text, new_text) if old_text is not None else None
     placed: dict = {}
     lost: list = []
     for key, anchor in anchors:
-        if new_text[anchor.start : anchor.end] == anchor.exact:
-            here = make_anchor(new_text, anchor.start, anchor.end)
-            # the same quote may now be elsewhere with the right context: prefer context
-            if (here.prefix.endswith(anchor.prefix[-8:]) or not anchor.prefix) and (
-                here.suffix.startswith(anchor.suffix[:8]) or not anchor.suffix
+        exact = _norm(anchor.exact)
+        found = None
+        if edits is not None and old_text[anchor.start : anchor.end] == exact:
+            carried = edits.carry(anchor.start, anchor.end)
+            if carried is not None:
+                pos, end, whole_side = carried
+                if whole_side or _context_agrees(new_text, pos, end, anchor) is not None:
+                    found = make_anchor(new_text, pos, end)
+        elif exact:
+            here = (anchor.start, anchor.end)
+            if new_text[anchor.start : anchor.end] == exact and _near_agrees(
+                new_text, *here, anchor
             ):
-                placed[key] = here
-                continue
-        try:
-            placed[key] = find_quote(
-                new_text, anchor.exact, anchor.prefix, anchor.suffix, hint=anchor.start
-            )
-        except AnchorError:
+                found = make_anchor(new_text, *here)
+            else:
+                found = _by_context(new_text, anchor, exact)
+        if found is None:
             lost.append(key)
+        else:
+            placed[key] = found
     return Reanchored(placed=placed, lost=lost)
 
 

@@ -386,10 +386,10 @@ def test_source_added_with_a_statement_checks_it_against_the_new_text(admin_clie
 def test_editing_a_source_text_in_the_admin_reanchors_its_statements(admin_client, admin):
     source = make_source()
     kept = make_statement(source=source, quote="the cracks were old", created_by=admin)
-    lost = make_statement(source=source, quote="An engineer said", created_by=admin)
+    lost = make_statement(source=source, quote="Critics said", created_by=admin)
     data = admin_form_data(admin_client.get(url(Source, "change", source.pk)))
     new_text = "Update 😀: a new paragraph.\r\n\r\n" + source.text.replace(
-        "An engineer said", "A surveyor noted"
+        "Critics said", "Others noted"
     )
     data["text"] = new_text
     response = admin_client.post(url(Source, "change", source.pk), data, follow=True)

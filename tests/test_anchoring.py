@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import pytest
@@ -197,7 +198,7 @@ def test_reanchor_keeps_spans_after_an_insertion_before_them_and_reports_removed
     keep = anchoring.make_anchor(old, old.index("the bridge"), old.index(" was safe"))
     gone = anchoring.make_anchor(old, old.index("Critics"), old.index(" disagreed"))
     new = "A new first paragraph 😀.\n\n" + old.replace("Critics", "Others")
-    result = anchoring.reanchor(new, [("keep", keep), ("gone", gone)])
+    result = anchoring.reanchor(new, [("keep", keep), ("gone", gone)], old_text=old)
     assert result.lost == ["gone"]
     placed = result.placed["keep"]
     assert new[placed.start : placed.end] == "the bridge"
@@ -214,17 +215,25 @@ def test_reanchor_uses_context_for_a_repeated_quote():
 
 @given(texts, st.data())
 def test_reanchor_keeps_a_unique_quote_after_an_insertion_elsewhere(text, data):
-    start, end = data.draw(spans(text))
+    # a statement's context is part of its anchor: an edit next to it flags it for an
+    # editor (see the strict tests below), so the insertion goes beyond its context
+    pad = "Lorem ipsum dolor sit amet, consectetur adipiscing elit. "
+    text = pad + text + " " + pad
+    start, end = data.draw(spans(text[len(pad) : -len(pad) - 1]))
+    start, end = start + len(pad), end + len(pad)
     anchor = anchoring.make_anchor(text, start, end)
     assume(text.count(anchor.exact) == 1)
     insert = anchoring.normalize_text(
         data.draw(st.sampled_from(PIECES)) * data.draw(st.integers(1, 5))
     )
-    at = data.draw(st.sampled_from([i for i in range(len(text) + 1) if i <= start or i >= end]))
+    far = anchoring.CONTEXT
+    at = data.draw(
+        st.sampled_from([i for i in range(len(text) + 1) if i <= start - far or i >= end + far])
+    )
     new = text[:at] + insert + text[at:]
     assume(anchoring.normalize_text(new) == new)  # the insertion did not merge characters
     assume(new.count(anchor.exact) == 1)
-    result = anchoring.reanchor(new, [("k", anchor)])
+    result = anchoring.reanchor(new, [("k", anchor)], old_text=text)
     assert result.lost == []
     placed = result.placed["k"]
     shift = len(insert) if at <= start else 0
@@ -238,9 +247,163 @@ def test_reanchor_reports_a_quote_that_was_removed(text, data):
     anchor = anchoring.make_anchor(text, start, end)
     new = text[:start] + text[end:]
     assume(anchor.exact not in new)
-    result = anchoring.reanchor(new, [("k", anchor)])
+    result = anchoring.reanchor(new, [("k", anchor)], old_text=text)
     assert result.lost == ["k"]
     assert result.placed == {}
+
+
+def test_reanchor_never_moves_a_statement_onto_someone_elses_words():
+    """Issue 7.1: Sadr's "yes" must not land on Maliki's when Sadr's sentence is cut."""
+    old = "Maliki said yes to the talks. Later, Sadr said yes too, and left."
+    new = "Maliki said yes to the talks. Later, everyone left."
+    sadr = anchoring.make_anchor(old, old.rindex("yes"), old.rindex("yes") + 3)
+    maliki = anchoring.make_anchor(old, old.index("yes"), old.index("yes") + 3)
+    for kwargs in ({"old_text": old}, {}):
+        result = anchoring.reanchor(new, [("sadr", sadr), ("maliki", maliki)], **kwargs)
+        assert result.lost == ["sadr"]
+        assert (result.placed["maliki"].start, result.placed["maliki"].end) == (12, 15)
+
+
+def test_reanchor_follows_a_typo_fix_near_a_repeated_quote():
+    old = "Teh minister told reporters the bridge was safe; Critics said the bridge was not."
+    new = old.replace("Teh", "The")
+    first = anchoring.make_anchor(old, old.index("bridge was"), old.index("bridge was") + 10)
+    result = anchoring.reanchor(new, [("k", first)], old_text=old)
+    assert result.placed["k"].start == new.index("bridge was")
+    # right next to the quote, the same fix flags it for an editor instead
+    close = old.replace("Teh minister told reporters the", "The minister said teh")
+    first = anchoring.make_anchor(close, close.index("bridge"), close.index("bridge") + 10)
+    fixed = close.replace("teh", "the")
+    assert anchoring.reanchor(fixed, [("k", first)], old_text=close).lost == ["k"]
+
+
+# Real-looking text: a few speakers saying the same short words, so that every quote
+# has look-alikes elsewhere, and edits that cut, retype and duplicate sentences.
+NAMES = ["Maliki", "Sadr", "al-Ageili", "the spokesman", "U.S. officials", "Petraeus"]
+VERBS = ["said", "told reporters", "denied", "added", "insisted"]
+CLAUSES = [
+    "yes",
+    "no envoy was sent",
+    "the talks were over",
+    "the government sent envoys to Najaf",
+    "it was only to save face",
+    "yes, the talks were over",
+]
+
+
+@st.composite
+def articles(draw):
+    sentences = draw(
+        st.lists(
+            st.tuples(st.sampled_from(NAMES), st.sampled_from(VERBS), st.sampled_from(CLAUSES)),
+            min_size=3,
+            max_size=14,
+        )
+    )
+    breaks = draw(st.lists(st.sampled_from([" ", " ", "\n\n"]), min_size=len(sentences)))
+    # numbered, so that no two sentences are the same: a cut then says which one went
+    return "".join(
+        f"{who} {verb} {what} on day {n}.{sep}"
+        for n, ((who, verb, what), sep) in enumerate(zip(sentences, breaks))
+    ).strip()
+
+
+@st.composite
+def edits(draw, text: str):
+    """Typo-style edits and cut sentences: a list of (char, index in the old text, or
+    None for a typed character)."""
+    chars = [(c, i) for i, c in enumerate(text)]
+    for _ in range(draw(st.integers(1, 6))):
+        if not chars:
+            break
+        kind = draw(st.sampled_from(["typo", "insert", "delete", "cut", "reword"]))
+        at = draw(st.integers(0, len(chars) - 1))
+        if kind == "typo":
+            chars[at] = (draw(st.sampled_from("xqz,")), None)
+        elif kind == "insert":
+            chars[at:at] = [(c, None) for c in draw(st.sampled_from(["a", " the", "ly", "\n"]))]
+        elif kind == "delete":
+            del chars[at]
+        else:
+            here = "".join(c for c, _ in chars)
+            begin = here.rfind(". ", 0, at) + 2 if here.rfind(". ", 0, at) != -1 else 0
+            stop = here.find(". ", at)
+            stop = len(chars) if stop == -1 else stop + 2
+            if kind == "cut":
+                del chars[begin:stop]
+            else:  # the sentence's end rewritten, as in "Later, Sadr said yes" -> "Later, everyone left"
+                chars[at:stop] = [(c, None) for c in "everyone left. "]
+    return chars
+
+
+def _speakers(text: str) -> list[str]:
+    """The speaker of each character's sentence."""
+    who = []
+    for m in re.finditer(r"[^.]*\.\s*|[^.]+$", text):
+        name = next((n for n in NAMES if m.group().lstrip().startswith(n)), "?")
+        who.extend([name] * len(m.group()))
+    return who
+
+
+def _truth(chars, start: int, end: int) -> int | None:
+    """Where old[start:end] now is, if the edits left it whole; else None."""
+    origins = [i for _, i in chars]
+    if start not in origins:
+        return None
+    at = origins.index(start)
+    if origins[at : at + end - start] == list(range(start, end)):
+        return at
+    return None
+
+
+@given(articles(), st.data())
+@settings(max_examples=300, deadline=None)
+def test_reanchor_after_random_edits_of_real_looking_text_never_places_wrongly(text, data):
+    """Issue 7.1: after random edits, a quote is placed where the edit carried it or
+    reported lost; never on another speaker's words. (The same speaker's identical
+    sentence is the same words by the same person: no diff can tell those apart.)"""
+    words = [m.span() for m in re.finditer(r"\w+(?:[ ,]+\w+){0,3}", text)]
+    chosen = data.draw(st.lists(st.sampled_from(words), min_size=1, max_size=8, unique=True))
+    anchors = [(i, anchoring.make_anchor(text, s, e)) for i, (s, e) in enumerate(chosen)]
+    chars = data.draw(edits(text))
+    new = "".join(c for c, _ in chars)
+    result = anchoring.reanchor(new, anchors, old_text=text)
+    assert set(result.placed) | set(result.lost) == {i for i, _ in anchors}
+    old_speaker = _speakers(text)
+    origins = [i for _, i in chars]
+    for key, anchor in anchors:
+        if key not in result.placed:
+            continue
+        placed = result.placed[key]
+        assert new[placed.start : placed.end] == anchor.exact
+        truth = _truth(chars, anchor.start, anchor.end)
+        if placed.start == truth:
+            continue
+        came_from = origins[placed.start : placed.end]
+        assert None not in came_from, f"{anchor.exact!r} placed on typed text"
+        assert {old_speaker[i] for i in came_from} == {old_speaker[anchor.start]}, (
+            f"{anchor.exact!r} of {old_speaker[anchor.start]} moved onto "
+            f"{old_speaker[came_from[0]]}'s words"
+        )
+
+
+def test_reanchor_places_what_the_edit_left_whole():
+    """The strictness does not lose what it may keep: every quote whose neighbourhood
+    the edit did not touch is placed; the one retyped and its close neighbours are not."""
+    text = " ".join(f"{n} said {c}." for n in NAMES for c in CLAUSES[:3])
+    spans = [m.span() for m in re.finditer(r"said [^.]+", text)]
+    anchors = [(i, anchoring.make_anchor(text, s, e)) for i, (s, e) in enumerate(spans)]
+    at = text.index("Sadr said yes.") + len("Sadr sa")
+    new = "Correction: " + text[:at] + "y" + text[at + 1 :]  # "said" -> "sayd"
+    result = anchoring.reanchor(new, anchors, old_text=text)
+    near = anchoring.NEAR
+    word = (at - len("sa"), at + len("id"))  # the diff works on words: "said" changed
+    touched = {i for i, (s, e) in enumerate(spans) if s - near < word[1] and word[0] < e + near}
+    assert set(result.lost) == touched
+    assert len(touched) <= 2
+    for i, (s, e) in enumerate(spans):
+        if i not in touched:
+            assert result.placed[i].start == s + len("Correction: ")
 
 
 # --- segments --------------------------------------------------------------------------
