@@ -16,6 +16,8 @@ confirm contend counter declare deny describe emphasize emphasise estimate expla
 mention note observe predict proclaim promise recall reiterate remark repeat reply report respond
 retort reveal state stress suggest testify tweet urge vow warn acknowledge allege accuse agree
 point blast criticize criticise question lament worry fear hope believe predict conclude
+continue scold chant proclaim answer post quip recount muse shout yell exclaim whisper
+interject caution reason ask
 """)
 )
 _IRREGULAR = {
@@ -25,6 +27,8 @@ _IRREGULAR = {
     "think": ("think", "thinks", "thought"),
     "know": ("knows", "knew"),
     "find": ("finds", "found"),
+    "sing": ("sings", "sang"),
+    "write in": ("wrote in",),
     "show": ("shows", "showed", "shown"),
     "ask": ("asks", "asked"),
     "call": ("calls", "called"),
@@ -177,6 +181,7 @@ for _noun in (
 
 ACCORDING_TO = "according to"
 DASH = "dash"
+COLON = "colon"
 # Participle clauses that report what the subject of the sentence said: ", adding that ...".
 PARTICIPLES = frozenset(
     {
@@ -305,7 +310,22 @@ _NOT_VERBS = words(
     always perhaps sometimes besides likes series means news times days years months weeks
     hours minutes percent points lines ones others things ways cases yes"""
 )
+# "X scolded him: “...”", "The New York Times reports:" (a quote follows, maybe in the next
+# paragraph)
+_COLON_RE = re.compile(r"(?<=\w):(?=\s*[\"“]|\s*$)", re.MULTILINE)
 _DASH_RE = re.compile(r"(?<=[”\"])\s*([―—–])\s*(?=[A-Z])")
+
+
+def _inner_capital(text: str, start: int, end: int, m: re.Match[str]) -> bool:
+    """A capitalised cue inside a sentence is a name, unless it ends a title after a comma:
+    "Clinton Hid Health Problems, Former Doctor Says." """
+    word = m.group()
+    if not word[0].isupper() or word.lower() == ACCORDING_TO or m.start() == start:
+        return False
+    title_end = "," in text[max(start, m.start() - 60) : m.start()] and not text[
+        m.end() : end
+    ].strip(" .!?\n")
+    return not title_end
 
 
 def cues(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
@@ -313,7 +333,7 @@ def cues(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
     found: dict[int, tuple[int, int, str]] = {}
     for m in CUE_RE.finditer(text, start, end):
         word = m.group()
-        if word[0].isupper() and word.lower() != ACCORDING_TO and m.start() != start:
+        if _inner_capital(text, start, end, m):
             continue  # a capitalised word inside a sentence is a name ("Warren Said")
         low = word.lower()
         lemma = PARTICIPLES_LEMMA.get(low) or lemma_of(word)
@@ -325,6 +345,8 @@ def cues(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
         if word in _NOT_VERBS or m.start() in found:
             continue
         found[m.start()] = (m.start(), m.end(1), word)
+    for m in _COLON_RE.finditer(text, start, end):
+        found.setdefault(m.start(), (m.start(), m.start() + 1, COLON))
     for m in _DASH_RE.finditer(text, start, end):
         found.setdefault(m.start(1), (m.start(1), m.end(1), DASH))
     return sorted(found.values())

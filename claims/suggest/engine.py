@@ -40,7 +40,8 @@ _ADJUNCT_RE = re.compile(
     r"repeatedly|once|then|now|week|month|year|morning|afternoon|evening|night)\b(?![’'-])"
     r",?\s*)+",
 )
-_THAT_RE = re.compile(r"\bthat\b")
+_THAT_RE = re.compile(r"\s*\bthat\b")
+_CONJ_RE = re.compile(r",?\s+(?:and|but)\s+(?:\w+ly\s+|also\s+|then\s+)?")
 _MIN_WORDS = 3
 
 
@@ -76,6 +77,7 @@ class _Finder:
         self.last: tuple[Mention, str] | None = None
         self.last_block = -1
         self.quotes: list[Q.Quote] = []
+        self.pending: tuple[NP, int, int] | None = None
 
     # -- building a suggestion -------------------------------------------------------------
     def add(
@@ -143,6 +145,7 @@ class _Finder:
         """Suggestions for one unit; returns how many following units it consumed."""
         text = self.text
         local = [q for q in quotes if q.start < ue and q.end > us]
+        pending = self.pending if self.pending and self.pending[2] < block else None
         pos = us  # content of a later cue starts after the previous content
         found = 0
         consumed = 0
@@ -150,20 +153,97 @@ class _Finder:
             if Q.inside_quote(cs, local):
                 continue
             if lemma in C.PARTICIPLES:
-                if self._participle(us, ue, cs, ce, lemma, local, block, found):
-                    found += 1
-                    pos = self.out[-1].end
-                continue
+                if text[us:cs].rstrip().endswith((",", "—", "–")):
+                    if self._participle(us, ue, cs, ce, lemma, local, block, found):
+                        found += 1
+                        pos = self.out[-1].end
+                    continue
+                lemma = C.FORM_TO_LEMMA.get(lemma, lemma)  # "is saying that": a verb
             if cs < pos:
+                if found and (
+                    self._conjoined(us, ue, cs, ce, lemma, local, block)
+                    or self._new_clause(us, ue, cs, ce, lemma, local, block, following)
+                ):
+                    pos = self.out[-1].end
                 continue
             got = self._try(pos, ue, cs, ce, lemma, local, block, following)
             if got is not None:
                 found += 1
                 consumed = max(consumed, got)
                 pos = max(self.out[-1].end, ce)
+        if pending is not None:
+            self.pending = None
+            np, colon, pblock = pending
+            lead = [q for q in local if q.start <= us + 1]
+            if not found and lead and pblock == block - 1:
+                end = max(q.end for q in local)
+                found = self.add(
+                    lead[0].start,
+                    end,
+                    DIRECT_QUOTE,
+                    np,
+                    (colon, colon + 1),
+                    0.6,
+                    block,
+                    min_words=1,
+                )
         if not found:
             self._continuation(us, ue, local, block)
         return consumed
+
+    def _conjoined(self, us, ue, cs, ce, lemma, local, block) -> bool:
+        """'X said A and warned that B': the second cue's content is its own statement."""
+        text = self.text
+        m = _CONJ_RE.search(text, max(us, cs - 30), cs)
+        last = self.out[-1]
+        if not m or m.end() != cs or not last.start < m.start() < last.end or not last.speaker:
+            return False
+        if lemma not in C.PROPOSITION_VERBS and lemma not in C.OBJECT_CONTENT:
+            return False
+        rest = self._content_start(ce, ue, lemma)
+        if _words(text, rest, ue) < _MIN_WORDS or not self.replace_last(m.start()):
+            return False
+        sp = last.speaker
+        rep = _reporting(text, *_strip(text, rest, ue), local, lemma)
+        np = NP(sp.start, sp.end, sp.text)
+        return self.add(rest, ue, rep, np, (cs, ce), 0.6, block, remember=False)
+
+    def _new_clause(self, us, ue, cs, ce, lemma, local, block, following) -> bool:
+        """'A said X, and B said Y' / 'A said X; B said Y': a second speaker in the sentence."""
+        text = self.text
+        last = self.out[-1]
+        np = left_np(text, last.start, cs)
+        if np is None:
+            return False
+        m = re.search(r"(?:,?\s+(?:and|but|while|whereas)|[;:—–])\s*$", text[last.start : np.start])
+        if not m:
+            return False
+        cut = last.start + m.start()
+        if not last.start < cut < last.end:
+            return False
+        saved = self.out[-1]
+        if not self.replace_last(cut):
+            return False
+        if self._try(np.start, ue, cs, ce, lemma, local, block, following) is None:
+            self.out[-1] = saved
+            return False
+        return True
+
+    def _content_start(self, ce, ue, lemma) -> int:
+        text = self.text
+        rest = ce
+        adj = _ADJUNCT_RE.match(text, rest)
+        if adj and adj.end() > rest:
+            rest = adj.end()
+        that = _THAT_RE.match(text, rest)
+        if that:
+            return that.end()
+        if lemma in C.OBJECT_VERBS:
+            obj = right_np(text, rest, ue)
+            if obj is not None:
+                that = _THAT_RE.match(text, obj.end)
+                return that.end() if that else obj.end
+        return rest
 
     def _participle(self, us, ue, cs, ce, lemma, local, block, found) -> bool:
         """', adding that X' / ', saying X': the subject of the sentence says X too."""
@@ -221,7 +301,7 @@ class _Finder:
         # "Q," S C ...   or   "Q," C S ...   or   "Q" ― S
         if (
             before
-            and _words(text, before[-1].end, cs) <= 8
+            and _gap_ok(text, before[-1].end, cs)
             and not _has_quote(text, before[-1].end, cs)
         ):
             first = before[0] if before[0].start <= us + 1 else before[-1]
@@ -262,14 +342,21 @@ class _Finder:
         if (
             after
             and re.fullmatch(r"[\s,:]*", text[ce : after[0].start])
+            or after
+            and cs <= us + 1
+            and re.fullmatch(r"[^,.;:]{1,60}[,:]\s*", text[ce : after[0].start])
             or (after and _ADJUNCT_RE.fullmatch(text[ce : after[0].start].rstrip(" ,:")))
         ):
             np = left_np(text, us, cs)
             end = max(q.end for q in after)
+            if np is None and text[us:cs].strip() == "":
+                np = right_np(text, ce, after[0].start)
             if np is not None and self.add(
                 after[0].start, end, DIRECT_QUOTE, np, (cs, ce), 0.9, block, min_words=1
             ):
                 return 0
+        if lemma == C.COLON:
+            return self._colon(us, ue, cs, after, block)
         if lemma == C.ACCORDING_TO:
             return self._according(us, ue, cs, ce, local, block)
         # S C (that) X
@@ -283,7 +370,11 @@ class _Finder:
             that
             and not _has_quote(text, rest, that.start())
             and "," not in text[rest : that.start()]
-            and (lemma in C.OBJECT_VERBS or _words(text, rest, that.start()) <= 4)
+            and (
+                lemma in C.OBJECT_VERBS
+                or _starts_adjunct(text, rest)
+                or _words(text, rest, that.start()) == 0
+            )
         ):
             rest = that.end()
         elif lemma in C.OBJECT_VERBS:
@@ -294,7 +385,7 @@ class _Finder:
             np is not None
             and (lemma in C.PROPOSITION_VERBS or lemma in C.OBJECT_CONTENT or rest > ce + 3)
             and _words(text, rest, ue) >= _MIN_WORDS
-            and (lemma in C.OBJECT_CONTENT or not _starts_adjunct(text, rest))
+            and (lemma in C.OBJECT_CONTENT or lemma in C.STRONG or not _starts_adjunct(text, rest))
         ):
             rep = _reporting(text, *_strip(text, rest, ue), local, lemma)
             score = 0.8 if lemma in C.STRONG else 0.55
@@ -314,9 +405,27 @@ class _Finder:
                     return 0
         return None
 
+    def _colon(self, us, ue, cs, after, block) -> int | None:
+        """'Limbaugh continued: "..."': the subject of the words before the colon."""
+        text = self.text
+        if _words(text, us, cs) > 10:
+            return None
+        np = right_np(text, us, cs)
+        if np is None:
+            return None
+        if after:
+            end = max(q.end for q in after)
+            ok = self.add(
+                after[0].start, end, DIRECT_QUOTE, np, (cs, cs + 1), 0.7, block, min_words=1
+            )
+            return 0 if ok else None
+        if not text[cs + 1 : ue].strip():
+            self.pending = (np, cs, block)  # the quote comes in the next paragraph
+        return None
+
     def _according(self, us, ue, cs, ce, local, block) -> int | None:
         text = self.text
-        np = right_np(text, ce, ue)
+        np = right_np(text, ce, ue, any_phrase=True)
         if np is None:
             return None
         after = np.end
@@ -343,6 +452,12 @@ class _Finder:
 
 
 _HEAD_RE = re.compile(r"([A-Z][\w.’'-]+(?: [A-Z][\w.’'-]+){0,2}): (?=\S)")
+
+
+def _gap_ok(text: str, s: int, e: int) -> bool:
+    """Between a quote and its cue: a short subject, or a name with an appositive."""
+    n = _words(text, s, e)
+    return n <= 8 or (n <= 24 and text.count(",", s, e) >= 2)
 
 
 def _starts_adjunct(text: str, pos: int) -> bool:

@@ -66,6 +66,13 @@ def _opens(text: str, i: int) -> bool:
     return False
 
 
+def _closes(text: str, i: int) -> bool:
+    """Whether a mark at ``i`` looks like a closing one (end of a word or sentence before it)."""
+    before = text[i - 1] if i > 0 else " "
+    after = text[i + 1] if i + 1 < len(text) else " "
+    return not before.isspace() and (after.isspace() or after in ".,;:!?)—–-")
+
+
 def find_quotes(text: str, paras: list[tuple[int, int]]) -> list[Quote]:
     """Quotation spans in text order; a quote may run over several paragraphs."""
     quotes: list[Quote] = []
@@ -92,9 +99,12 @@ def find_quotes(text: str, paras: list[tuple[int, int]]) -> list[Quote]:
                         or (ch == STRAIGHT and _opens(text, i))
                         or ch == STRAIGHT
                         and not text[i - 1 : i].isalnum()
+                        # a closing mark typed where an opening one belongs
+                        or ch in CLOSING
+                        and _opens(text, i)
                     ):
                         open_at = i
-                elif ch in CLOSING or ch == STRAIGHT:
+                elif ch in CLOSING or ch == STRAIGHT or (ch in OPENING and _closes(text, i)):
                     if i > open_at + 1:
                         quotes.append(Quote(open_at, i + 1, True))
                     open_at = None

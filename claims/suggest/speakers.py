@@ -216,14 +216,16 @@ def _looks_like_speaker(phrase: str) -> bool:
     words = phrase.split()
     if not words:
         return False
-    low = [w.lower().strip("’'s") for w in words]
     if any(ch.isupper() for w in words for ch in w[:4]):
         return True
     # lowercase phrases: "the official", "a senior official", "critics", "experts"
-    return any(
-        w in ORG_WORDS or w.endswith(("ist", "er", "ian", "or", "ent", "ant", "ive"))
-        for w in low[-2:]
-    )
+    for w in words[-2:]:
+        w = re.sub(r"['’]s?$", "", w.lower())
+        if _speaker_noun(w) or w.endswith(("ist", "ists", "ian", "ians", "ers", "ors", "ents")):
+            return True
+        if w.endswith(("er", "or", "ent", "ant", "ive")):
+            return True
+    return False
 
 
 DAYS = words(
@@ -232,7 +234,7 @@ DAYS = words(
 )
 
 
-def right_np(text: str, start: int, end: int) -> NP | None:
+def right_np(text: str, start: int, end: int, any_phrase: bool = False) -> NP | None:
     """The subject noun phrase right after an inverted cue ('... ," said Smith')."""
     toks = tokens(text, start, end)
     i = 0
@@ -267,7 +269,7 @@ def right_np(text: str, start: int, end: int) -> NP | None:
     if j == i:
         return None
     span = NP(toks[i][0], toks[j - 1][1], text[toks[i][0] : toks[j - 1][1]])
-    return span if _looks_like_speaker(span.text) else None
+    return span if any_phrase or _looks_like_speaker(span.text) else None
 
 
 def _speaker_noun(word: str) -> bool:
