@@ -58,7 +58,7 @@ def _words(text: str, s: int, e: int) -> int:
 
 
 def _has_quote(text: str, s: int, e: int) -> bool:
-    return any(ch in Q.QUOTE_CHARS for ch in text[s:e])
+    return Q.has_mark(text, s, e)
 
 
 def _reporting(text: str, s: int, e: int, quotes: list[Q.Quote], lemma: str) -> str:
@@ -349,10 +349,13 @@ class _Finder:
         ):
             np = left_np(text, us, cs)
             end = max(q.end for q in after)
+            rep = DIRECT_QUOTE
+            if _words(text, end, ue) >= 3:
+                end, rep = ue, PARTIAL_QUOTE  # 'said "budget reforms" would pay for it'
             if np is None and text[us:cs].strip() == "":
                 np = right_np(text, ce, after[0].start)
             if np is not None and self.add(
-                after[0].start, end, DIRECT_QUOTE, np, (cs, ce), 0.9, block, min_words=1
+                after[0].start, end, rep, np, (cs, ce), 0.9, block, min_words=1
             ):
                 return 0
         if lemma == C.COLON:

@@ -17,6 +17,7 @@ from .lexicon import words
 OPENING = "“„«"
 CLOSING = "”»"
 STRAIGHT = '"'
+DOUBLED = "''"
 QUOTE_CHARS = OPENING + CLOSING + STRAIGHT
 # A transcript turn: 'WALLACE: ...' or '"PENCE: ...' at the start of a paragraph.
 TURN_RE = re.compile(r"[\"“]?([A-Z][A-Z.'’-]+(?: [A-Z][A-Z.'’-]+){0,3}):[ \t]")
@@ -53,6 +54,11 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
     return out
 
 
+def has_mark(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` holds a quotation mark."""
+    return any(ch in QUOTE_CHARS for ch in text[start:end]) or DOUBLED in text[start:end]
+
+
 def is_turn(text: str, start: int) -> re.Match[str] | None:
     return TURN_RE.match(text, start)
 
@@ -60,7 +66,8 @@ def is_turn(text: str, start: int) -> re.Match[str] | None:
 def _opens(text: str, i: int) -> bool:
     """Whether a straight mark at ``i`` looks like an opening mark (space or start before it)."""
     before = text[i - 1] if i > 0 else " "
-    after = text[i + 1] if i + 1 < len(text) else " "
+    width = 2 if text.startswith(DOUBLED, i) else 1
+    after = text[i + width] if i + width < len(text) else " "
     if before.isspace() or before in "([{—–-/" or i == 0:
         return not after.isspace()
     return False
@@ -81,7 +88,9 @@ def find_quotes(text: str, paras: list[tuple[int, int]]) -> list[Quote]:
         if open_at is not None:
             # the quote left open in the previous paragraph continues only if this one reopens it
             first = text[ps]
-            if first in OPENING + STRAIGHT and not is_turn(text, ps):
+            if (first in OPENING + STRAIGHT or text.startswith(DOUBLED, ps)) and not is_turn(
+                text, ps
+            ):
                 pass  # continuation: skip this paragraph's opening mark below
             else:
                 quotes.append(Quote(open_at, paras[idx - 1][1], False))
@@ -90,6 +99,9 @@ def find_quotes(text: str, paras: list[tuple[int, int]]) -> list[Quote]:
         continuing = open_at is not None
         while i < pe:
             ch = text[i]
+            width = 1
+            if text.startswith(DOUBLED, i):
+                ch, width = STRAIGHT, 2  # '' used as a double quotation mark
             if ch in QUOTE_CHARS:
                 if continuing and i == ps:
                     continuing = False
@@ -106,10 +118,10 @@ def find_quotes(text: str, paras: list[tuple[int, int]]) -> list[Quote]:
                         open_at = i
                 elif ch in CLOSING or ch == STRAIGHT or (ch in OPENING and _closes(text, i)):
                     if i > open_at + 1:
-                        quotes.append(Quote(open_at, i + 1, True))
+                        quotes.append(Quote(open_at, i + width, True))
                     open_at = None
                 # an opening curly mark while open is ignored (a typo or a nested quote)
-            i += 1
+            i += width
     if open_at is not None and paras:
         quotes.append(Quote(open_at, paras[-1][1], False))
     return quotes
@@ -157,8 +169,8 @@ def units(text: str, block: tuple[int, int], quotes: list[Quote]) -> list[tuple[
         word = re.search(r"([A-Za-z.]+)\.$", text[max(bs, m.start() - 12) : m.start() + 1])
         if word:
             w = word.group(1).lower().rstrip(".")
-            if w in ABBREVIATIONS or (len(w) == 1 and text[m.start() - 1].isupper()):
-                continue
+            if w in ABBREVIATIONS or "." in w or (len(w) == 1 and text[m.start() - 1].isupper()):
+                continue  # "Mr.", "U.S.", "G.K. Butterfield", "John F. Kennedy"
         out.append((start, stop))
         start = stop
         while start < be and text[start].isspace():
