@@ -284,3 +284,46 @@ def format_changes(model, delta: list[tuple[str, object, object]]) -> list[Field
         if isinstance(model._meta.get_field(name), ForeignKey):
             fk_ids.setdefault(name, set()).update({old, new})
     return _format(model, delta, fk_names(model, list(fk_ids.items())))
+
+
+# --- suggested statements (the reading page's "Suggested" list) ---------------------
+
+SUGGESTIONS_PER_PAGE = 30
+
+
+def pending_suggestions(source: Source) -> QuerySet:
+    from claims.models import SuggestedStatement
+
+    return (
+        SuggestedStatement.objects.filter(source=source, status=SuggestedStatement.Status.PENDING)
+        .select_related("speaker", "via")
+        .order_by("start", "end", "id")
+    )
+
+
+def suggestions_context(request: HttpRequest, source: Source) -> dict:
+    """One page of the source's pending suggestions in text order, each with its UTF-16
+    offsets (for the page's underlines) and its candidate claims (one query for the page)."""
+    from claims import anchoring
+
+    page = paginate(request, pending_suggestions(source), SUGGESTIONS_PER_PAGE, "spage")
+    rows = list(page.object_list)
+    wanted = {
+        int(item["id"])
+        for s in rows
+        for item in s.candidate_claims or []
+        if str(item.get("id", "")).isdigit()
+    }
+    texts = dict(Claim.objects.filter(pk__in=wanted).values_list("id", "text")) if wanted else {}
+    for s in rows:
+        s.start16 = anchoring.cp_to_utf16(source.text, s.start)
+        s.end16 = anchoring.cp_to_utf16(source.text, s.end)
+        s.field_prefix = f"sug{s.pk}_"
+        s.candidates = [
+            {"id": int(item["id"]), "text": texts[int(item["id"])], "score": item.get("score")}
+            for item in s.candidate_claims or []
+            if str(item.get("id", "")).isdigit() and int(item["id"]) in texts
+        ]
+    page.object_list = rows
+    stance_choices = [("", "none"), *Statement.Stance.choices]
+    return {"source": source, "suggestions": page, "stance_choices": stance_choices}

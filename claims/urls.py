@@ -10,6 +10,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="claims:source_list"), name="home"),
     path("", include("claims.views.sources")),
     path("", include("claims.views.statements")),
+    path("", include("claims.views.suggestions")),
     path("", include("claims.views.actors")),
     path("", include("claims.views.claims")),
     path("", include("claims.views.review")),

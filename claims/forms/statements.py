@@ -11,8 +11,12 @@ from django.db.models import Q
 from django.utils.functional import cached_property
 
 from claims import anchoring
+from claims.search import Query, search_actors, search_claims
 from claims.models import Actor, ActorAlias, Claim, Contradiction, Source, Statement
 from claims.services.statements import NewActor
+
+
+STANCE_CHOICES = [("", "none"), *Statement.Stance.choices]
 
 
 class StatementForm(forms.Form):
@@ -58,16 +62,27 @@ class StatementForm(forms.Form):
     # what
     claim = forms.ModelChoiceField(Claim.objects.all(), required=False)
     claim_new_text = forms.CharField(label="New claim", required=False, max_length=500)
-    stance = forms.ChoiceField(choices=[("", "—"), *Statement.Stance.choices], required=False)
+    stance = forms.ChoiceField(choices=STANCE_CHOICES, required=False)
     said_on = forms.DateField(
-        label="Date said", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="Date said",
+        required=False,
+        # rarely used: out of the tab order (a click or the label still reaches it)
+        widget=forms.DateInput(attrs={"type": "date", "tabindex": "-1"}),
     )
     summary = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, source: Source, statement: Statement | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        source: Source,
+        statement: Statement | None = None,
+        action_url: str | None = None,
+        **kwargs,
+    ):
         self.source = source
         self.statement = statement
+        self.action_url = action_url  # where it posts, when not the create/edit view
         if statement is not None and not kwargs.get("initial"):
             kwargs["initial"] = {
                 "speaker": statement.speaker_id,
@@ -117,8 +132,47 @@ class StatementForm(forms.Form):
             return None
         return NewActor(name=name, kind=self.cleaned_data.get(f"{prefix}_new_kind") or "person")
 
+    def _typed(self, name: str):
+        """Without JavaScript the find-as-you-type lists stay empty: the words typed into
+        `<name>_q` are resolved here. One match (an exact name or alias first) is chosen;
+        several become the list's options and the form asks which; none is an error."""
+        q = " ".join(str(self.data.get(f"{name}_q", "")).split())
+        if not q or not self.is_bound:
+            return None
+        if name == "claim":
+            exact = list(Claim.objects.filter(text__iexact=q).order_by("id")[:2])
+            found = exact or claim_matches(q, limit=OPTIONS_LIMIT + 1)
+            label = "claim"
+        else:
+            exact = list(
+                Actor.objects.filter(
+                    Q(name__iexact=q)
+                    | Q(pk__in=ActorAlias.objects.filter(name__iexact=q).values("actor_id"))
+                )
+                .prefetch_related("aliases")
+                .order_by("id")[:2]
+            )
+            found = exact or actor_matches(q, limit=OPTIONS_LIMIT + 1)
+            label = "actor"
+        if len(found) == 1:
+            return found[0]
+        self.typed_options[name] = found[:OPTIONS_LIMIT]
+        if found:
+            self.add_error(name, f"Several {label}s match “{q}”: choose one in the list.")
+        elif name == "claim":
+            self.add_error(name, f"No claim matches “{q}”: change the words or add a new claim.")
+        else:
+            self.add_error(name, f"No actor matches “{q}”: change the words or add a new actor.")
+        return None
+
     def clean(self) -> dict:
         cleaned = super().clean()
+        self.typed_options = {}
+        for name in ("speaker", "via", "claim"):
+            if cleaned.get(name) is None and name not in self.errors:
+                typed = self._typed(name)
+                if typed is not None:
+                    cleaned[name] = typed
         speaker = cleaned.get("speaker") or self._new_actor("speaker")
         via = cleaned.get("via") or self._new_actor("via")
         claim = cleaned.get("claim") or (cleaned.get("claim_new_text") or "").strip() or None
@@ -244,6 +298,7 @@ class Picker:
     errors: list = dc_field(default_factory=list)
     required: bool = False
     message: str = ""
+    query: str = ""
 
     @property
     def kind_choices(self) -> list:
@@ -258,35 +313,37 @@ PICKER_LABELS = {"speaker": "Speaker", "via": "Via (spokesperson or reader)", "c
 
 
 def actor_matches(q: str, limit: int = OPTIONS_LIMIT) -> list[Actor]:
-    """Actors whose name or an alias contains `q`, names starting with it first."""
-    q = q.strip()
+    """Actors whose name or an alias matches `q` by relevance: an exact name or alias
+    first, whole words before prefixes ("Sadr": Muqtada al-Sadr before Sadrist movement)."""
     actors = Actor.objects.prefetch_related("aliases").only("id", "name", "kind")
-    if q:
-        alias_hits = ActorAlias.objects.filter(name__icontains=q).values("actor_id")
-        actors = actors.filter(Q(name__icontains=q) | Q(pk__in=alias_hits))
-    found = list(actors.order_by("name", "id")[: limit * 2])
-    folded = q.casefold()
-    found.sort(key=lambda a: (not a.name.casefold().startswith(folded), a.name.casefold()))
-    return found[:limit]
+    if q.strip():
+        actors = search_actors(actors, Query.parse(q))
+    else:
+        actors = actors.order_by("name", "id")
+    return list(actors[:limit])
 
 
 def claim_matches(q: str, limit: int = OPTIONS_LIMIT) -> list[Claim]:
+    """Claims matching `q` by relevance (claims/search.py)."""
     claims = Claim.objects.only("id", "text", "status")
-    q = q.strip()
-    if q:
-        claims = claims.filter(text__icontains=q)
-    return list(claims.order_by("text", "id")[:limit])
+    if q.strip():
+        claims = search_claims(claims, Query.parse(q))
+    else:
+        claims = claims.order_by("text", "id")
+    return list(claims[:limit])
 
 
 def picker_for(form: StatementForm, field: str) -> Picker:
     chosen = form.chosen(field)
-    data = form.data if form.is_bound else {}
+    data = form.data if form.is_bound else form.initial
+    typed = getattr(form, "typed_options", {}).get(field)
     return Picker(
         field=field,
         label=PICKER_LABELS[field],
         id_prefix=form.auto_id.replace("%s", ""),
         chosen=chosen,
-        options=[chosen] if chosen is not None else [],
+        options=typed if typed else ([chosen] if chosen is not None else []),
+        query=str(data.get(f"{field}_q", "")) if form.is_bound else "",
         new_name=data.get(
             f"{field}_new_name", data.get("claim_new_text", "") if field == "claim" else ""
         ),
@@ -298,3 +355,31 @@ def picker_for(form: StatementForm, field: str) -> Picker:
         ],
         required=field == "speaker",
     )
+
+
+class SuggestionDecisionForm(forms.Form):
+    """What a researcher may add when accepting a suggestion in one step: a claim (one of
+    the candidates or any other) and the stance. Both or neither."""
+
+    claim = forms.ModelChoiceField(
+        Claim.objects.all(),
+        required=False,
+        error_messages={"invalid_choice": "That claim no longer exists."},
+    )
+    stance = forms.ChoiceField(choices=STANCE_CHOICES, required=False)
+
+    def __init__(self, *args, suggestion=None, **kwargs):
+        self.suggestion = suggestion
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        claim, stance = cleaned.get("claim"), cleaned.get("stance") or ""
+        if claim is not None and not stance:
+            self.add_error(
+                "stance", "Say whether it asserts, denies or questions the claim, then accept."
+            )
+        if stance and claim is None and "claim" not in self.errors:
+            self.add_error("claim", "A stance needs a claim: choose one, or accept without both.")
+        cleaned["stance"] = stance
+        return cleaned

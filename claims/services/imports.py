@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import PurePath
 
 import trafilatura
@@ -10,6 +11,8 @@ from django.db import transaction
 
 from claims import anchoring
 from claims.models import Source
+
+logger = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -65,4 +68,17 @@ def source_create(*, user, text: str, **fields) -> Source:
     source = Source(text=normalized(text), created_by=user, **fields)
     source.full_clean()
     source.save()
+    find_suggestions(source)
     return source
+
+
+def find_suggestions(source: Source) -> None:
+    """Suggested statements for a new source (claims.services.suggestions). The engine is
+    advice: if it fails on some text, the import still stands and the failure is logged."""
+    from claims.services.suggestions import suggestions_refresh
+
+    try:
+        with transaction.atomic():
+            suggestions_refresh(source=source)
+    except Exception:
+        logger.exception("Finding suggested statements failed for source %s", source.pk)

@@ -15,6 +15,7 @@ from claims.forms.statements import StatementForm
 from claims.highlighting import highlighted_text, highlights_for
 from claims.models import Source
 from claims.selectors import card_statements, marked_statements, paginate, statement_count
+from claims.selectors import suggestions_context
 from claims.services.imports import source_create
 
 SOURCES_PER_PAGE = 25
@@ -90,6 +91,7 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "nav": "sources",
         **text_context(source),
         **cards_context(request, source),
+        **suggestions_context(request, source),
         "form": StatementForm(source=source, auto_id="new_%s"),
         "can_annotate": request.user.has_perm("claims.add_statement"),
     }
