@@ -182,6 +182,7 @@ for _noun in (
 ACCORDING_TO = "according to"
 DASH = "dash"
 COLON = "colon"
+NOUN = "noun"
 # Participle clauses that report what the subject of the sentence said: ", adding that ...".
 PARTICIPLES = frozenset(
     {
@@ -313,6 +314,12 @@ _NOT_VERBS = words(
 # "X scolded him: “...”", "The New York Times reports:" (a quote follows, maybe in the next
 # paragraph)
 _COLON_RE = re.compile(r"(?<=\w):(?=\s*[\"“]|\s*$)", re.MULTILINE)
+# Nouns of saying before a that-clause: "Trump's claim that ...", "criticism that ...".
+_NOUN_RE = re.compile(
+    r"\b(?:claims?|criticism|assertions?|allegations?|accusations?|charges?|warnings?|"
+    r"suggestions?|arguments?|insistence|contention|statements?|remarks?|promises?|pledges?|"
+    r"belief|beliefs|fears?|concerns?|hopes?|predictions?|denials?|admission)\s+that\b"
+)
 _DASH_RE = re.compile(r"(?<=[”\"])\s*([―—–])\s*(?=[A-Z])")
 
 
@@ -345,6 +352,8 @@ def cues(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
         if word in _NOT_VERBS or m.start() in found:
             continue
         found[m.start()] = (m.start(), m.end(1), word)
+    for m in _NOUN_RE.finditer(text, start, end):
+        found.setdefault(m.start(), (m.start(), m.end(), NOUN))
     for m in _COLON_RE.finditer(text, start, end):
         found.setdefault(m.start(), (m.start(), m.start() + 1, COLON))
     for m in _DASH_RE.finditer(text, start, end):

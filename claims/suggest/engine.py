@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 from . import cues as C
 from . import quotes as Q
-from .speakers import NP, Resolver, left_np, right_np, split_via, tokens
+from .speakers import DETERMINERS, NP, PRONOUNS, Resolver, left_np, right_np, split_via, tokens
 from .types import (
     DIRECT_QUOTE,
     PARAPHRASE,
@@ -41,7 +41,12 @@ _ADJUNCT_RE = re.compile(
     r",?\s*)+",
 )
 _THAT_RE = re.compile(r"\s*\bthat\b")
-_CONJ_RE = re.compile(r",?\s+(?:and|but)\s+(?:\w+ly\s+|also\s+|then\s+)?")
+_CONJ_RE = re.compile(
+    r",?\s+(?:and|but)\s+(?:(?:\w+ly|also|then|has|have|had|later|would|will)\s+){0,2}"
+)
+_AND_AUX_RE = re.compile(
+    r"\s(?:and|but)\s+(?:(?:\w+ly|also|then|has|have|had|later|would|will)\s+){0,2}$"
+)
 _MIN_WORDS = 3
 
 
@@ -145,6 +150,7 @@ class _Finder:
         """Suggestions for one unit; returns how many following units it consumed."""
         text = self.text
         local = [q for q in quotes if q.start < ue and q.end > us]
+        self._remember_subject(us, ue)
         pending = self.pending if self.pending and self.pending[2] < block else None
         pos = us  # content of a later cue starts after the previous content
         found = 0
@@ -190,6 +196,15 @@ class _Finder:
         if not found:
             self._continuation(us, ue, local, block)
         return consumed
+
+    def _remember_subject(self, us: int, ue: int) -> None:
+        """A named subject at the start of a sentence is a candidate for later pronouns."""
+        np = right_np(self.text, us, min(ue, us + 120))
+        if np is None or np.text.lower() in PRONOUNS or not np.text[:1].isupper():
+            return
+        if np.text.split()[0].lower() in DETERMINERS:
+            return
+        self.resolver.mention(self.text, np)
 
     def _conjoined(self, us, ue, cs, ce, lemma, local, block) -> bool:
         """'X said A and warned that B': the second cue's content is its own statement."""
@@ -358,12 +373,16 @@ class _Finder:
                 after[0].start, end, rep, np, (cs, ce), 0.9, block, min_words=1
             ):
                 return 0
+        if lemma == C.NOUN:
+            return self._noun(us, ue, cs, ce, local, block)
         if lemma == C.COLON:
             return self._colon(us, ue, cs, after, block)
         if lemma == C.ACCORDING_TO:
             return self._according(us, ue, cs, ce, local, block)
         # S C (that) X
         np = left_np(text, us, cs)
+        if np is None and _AND_AUX_RE.search(text, us, cs):
+            np = right_np(text, us, cs)  # "Cruz exhorted X and said Y": the sentence's subject
         rest = ce
         adj = _ADJUNCT_RE.match(text, rest)
         if adj and adj.end() > rest:
@@ -390,9 +409,10 @@ class _Finder:
             and _words(text, rest, ue) >= _MIN_WORDS
             and (lemma in C.OBJECT_CONTENT or lemma in C.STRONG or not _starts_adjunct(text, rest))
         ):
-            rep = _reporting(text, *_strip(text, rest, ue), local, lemma)
+            end = _clause_end(text, us, ue, rest, local)
+            rep = _reporting(text, *_strip(text, rest, end), local, lemma)
             score = 0.8 if lemma in C.STRONG else 0.55
-            if self.add(rest, ue, rep, np, (cs, ce), score, block):
+            if self.add(rest, end, rep, np, (cs, ce), score, block):
                 return 0
         # X, S C.   /   X, C S.
         comma = text.rfind(",", us, cs)
@@ -407,6 +427,20 @@ class _Finder:
                 if self.add(us, comma, rep, np, (cs, ce), score, block):
                     return 0
         return None
+
+    def _noun(self, us, ue, cs, ce, local, block) -> int | None:
+        """ "Trump's claim that X", "criticism that X": the speaker is the possessor, if any."""
+        text = self.text
+        np = None
+        head = text[max(us, cs - 3) : cs].rstrip()
+        if head.endswith(("'s", "’s")):
+            np = left_np(text, us, cs)
+        end = _clause_end(text, us, ue, ce, local)
+        comma = text.find(",", ce, end)
+        if comma > 0 and not Q.inside_quote(comma, local) and _words(text, ce, comma) >= 4:
+            end = comma
+        rep = _reporting(text, *_strip(text, ce, end), local, "")
+        return 0 if self.add(ce, end, rep, np, (cs, ce), 0.4, block, min_words=4) else None
 
     def _colon(self, us, ue, cs, after, block) -> int | None:
         """'Limbaugh continued: "..."': the subject of the words before the colon."""
@@ -455,6 +489,23 @@ class _Finder:
 
 
 _HEAD_RE = re.compile(r"([A-Z][\w.’'-]+(?: [A-Z][\w.’'-]+){0,2}): (?=\S)")
+
+
+_SUBORDINATE_RE = re.compile(
+    r"[\"“]?(?:Although|Though|While|Whereas|Because|Since|If|As|When|Even though|Even as|"
+    r"After|Before|Unless|Until)\b"
+)
+
+
+def _clause_end(text: str, us: int, ue: int, rest: int, quotes: list[Q.Quote]) -> int:
+    """The end of the content: the unit's end, or the comma closing a subordinate clause
+    ('Although officials said X, Y')."""
+    if not _SUBORDINATE_RE.match(text, us):
+        return ue
+    i = text.find(",", rest, ue)
+    while i >= 0 and Q.inside_quote(i, quotes):
+        i = text.find(",", i + 1, ue)
+    return i if i > rest else ue
 
 
 def _gap_ok(text: str, s: int, e: int) -> bool:

@@ -23,6 +23,8 @@ TOKEN_RE = re.compile(
 PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
 GROUP_PRONOUNS = frozenset({"they", "it", "we"})
 PRONOUNS = PERSON_PRONOUNS | GROUP_PRONOUNS | frozenset({"i", "you"})
+# "the study, which notes that ...": the relative pronoun is the speaker mention
+RELATIVES = frozenset({"who", "which"})
 # Words that may stand between a subject and its verb ("X also said", "X has repeatedly said").
 SKIPPABLE = words(
     """also has have had was were is are repeatedly later previously then reportedly publicly
@@ -152,7 +154,7 @@ def left_np(text: str, start: int, end: int) -> NP | None:
         if k <= 0 or toks[k][2] != "(":
             return None
         i = k - 1
-    if toks[i][2].lower() in PRONOUNS:
+    if toks[i][2].lower() in PRONOUNS or toks[i][2].lower() in RELATIVES:
         return NP(toks[i][0], toks[i][1], toks[i][2])
     j = i
     while j >= 0 and i - j < 10:
@@ -201,14 +203,17 @@ def _appositive_subject(text: str, toks: list, comma: int) -> NP | None:
     if k < 0 or toks[k][2] != "," or comma - k < 2:
         return None
     appositive = toks[k + 1][2].lower()
+    inner = left_np(text, toks[0][0], toks[k][0])
+    if inner is None:
+        return None
     if not (
         appositive in DETERMINERS
         or appositive in {"who", "whose", "which"}
         or not _cap(toks[k + 1][2])
         or appositive in TITLES
+        or (inner.text[:1].isupper() and comma - k <= 8)  # "Dianne Feinstein, Democrat of ..."
     ):
         return None
-    inner = left_np(text, toks[0][0], toks[k][0])
     return inner
 
 
@@ -245,7 +250,7 @@ def right_np(text: str, start: int, end: int, any_phrase: bool = False) -> NP | 
     head = toks[i][2]
     if head.lower() in PRONOUNS:
         return NP(toks[i][0], toks[i][1], head)
-    if head.lower() in DAYS or not (_cap(head) or head.lower() in DETERMINERS):
+    if head.lower() in DAYS or not (_cap(head) or head.lower() in DETERMINERS or any_phrase):
         return None
     j = i
     while j < len(toks) and j - i < 10:
@@ -386,6 +391,12 @@ class Resolver:
     def mention(self, text: str, np: NP, remember: bool = True) -> tuple[Mention, str]:
         """The Mention for a noun phrase and the speaker's display name."""
         phrase = np.text
+        if phrase.lower() in RELATIVES:
+            ante = left_np(text, max(0, np.start - 150), np.start)
+            if ante is not None and ante.text.lower() not in RELATIVES:
+                _m, name = self.mention(text, ante, remember=False)
+                return Mention(np.start, np.end, phrase, _m.actor_id), name
+            return Mention(np.start, np.end, phrase), phrase
         if is_pronoun(phrase):
             want = "person" if phrase.lower() in PERSON_PRONOUNS else "group"
             for ante in reversed(self.history):
