@@ -33,7 +33,7 @@ def url(model, view: str, *args) -> str:
 
 def world(n: int, user) -> None:
     """n rows of every model, related to each other as real data is."""
-    actors = [make_actor(f"Actor {i}", kind="person") for i in range(max(n, 3))]
+    actors = [make_actor(f"Actor {i} of {n}", kind="person") for i in range(max(n, 3))]
     for i, actor in enumerate(actors):
         ActorAlias.objects.create(actor=actor, name=f"alias {i}")
         ActorAlias.objects.create(actor=actor, name=f"other alias {i}")
