@@ -22,9 +22,12 @@ class Gold:
     text: str
     source: tuple[tuple[int, int], ...] = ()  # the Source span(s), empty when none
     speakers: frozenset[int] = frozenset()  # or the actor ids that count as the right speaker
+    is_quote: bool | None = None  # set when the gold says how it was reported
 
     @property
     def quoted(self) -> bool:
+        if self.is_quote is not None:
+            return self.is_quote
         return any(ch in QUOTE_MARKS for ch in self.text)
 
 

@@ -8,7 +8,8 @@ gold as its hull) and prints, as its last line, one JSON object with the figures
 
 `--seed` scores the seed article (claims/demo_data) against its gold statements instead, with
 the seed's actor register: there a speaker is right when the suggested speaker resolves to the
-statement's speaker or its via.
+statement's speaker or its via, and "quoted" is the statements recorded as direct or partial
+quotes (the seed's quotes are stored without their quotation marks).
 """
 
 from __future__ import annotations
@@ -76,7 +77,8 @@ def seed_gold() -> tuple[str, list[ActorEntry], list[Gold]]:
         span = (anchor.start, anchor.end)
         if span in gold:  # a joint statement: one span, several speakers
             ids |= gold[span].speakers
-        gold[span] = Gold(span[0], span[1], text[span[0] : span[1]], (), frozenset(ids))
+        quote = st["how"] in ("direct quote", "partial quote")
+        gold[span] = Gold(span[0], span[1], text[span[0] : span[1]], (), frozenset(ids), quote)
     return text, actors, sorted(gold.values(), key=lambda g: g.start)
 
 
