@@ -10,10 +10,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet, Value
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from claims.access import editor_required, member_required
@@ -26,6 +25,7 @@ from claims.forms.review import (
     VerdictForm,
 )
 from claims.models import Actor, Claim, Contradiction, Source, Statement
+from claims.redirects import next_path
 from claims.selectors import claim_context, claim_statement_count, format_changes, paginate
 from claims.services import review as svc
 
@@ -189,15 +189,6 @@ def review_count(request: HttpRequest) -> HttpResponse:
 # --- responding to a decision --------------------------------------------------------------
 
 
-def _next(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
-
-
 def _respond(
     request: HttpRequest,
     *,
@@ -209,7 +200,7 @@ def _respond(
 ) -> HttpResponse:
     """htmx: the changed fragment (and an HX-Trigger after a write). Plain POST: a
     redirect after success, or a page with the form, its errors or the conflict."""
-    ctx = {"editor_list": list(svc.editors()), **ctx, "here": _next(request, default_next)}
+    ctx = {"editor_list": list(svc.editors()), **ctx, "here": next_path(request, default_next)}
     if request.htmx:
         response = render(request, fragment, ctx, status=status)
         if status == 200:
@@ -217,7 +208,7 @@ def _respond(
         return response
     if status == 200:
         messages.success(request, done)
-        return redirect(_next(request, default_next))
+        return HttpResponseRedirect(next_path(request, default_next))
     return render(request, "claims/review_form.html", {**ctx, "fragment": fragment}, status=status)
 
 
