@@ -30,3 +30,47 @@ def gunicorn_argv(
     if quiet:
         argv += ["--log-level", "warning"]
     return argv
+
+
+def worker_argv(*, interval: float = 0.5) -> list[str]:
+    """The command line of one task worker (django-tasks-db's db_worker) for this project."""
+    return [
+        sys.executable,
+        str(settings.BASE_DIR / "manage.py"),
+        "db_worker",
+        "--interval",
+        str(interval),
+        "--no-reload",
+        "--no-startup-delay",
+    ]
+
+
+def serve_with_worker(web: list[str], worker: list[str]) -> int:
+    """Run the web server and a task worker side by side until the web server exits (Ctrl-C,
+    SIGTERM); then stop the worker (it finishes its current task first: SIGTERM is graceful
+    in db_worker) and return the web server's exit code."""
+    import signal
+    import subprocess
+
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    worker_proc = subprocess.Popen(worker)
+    web_proc = None
+    try:
+        web_proc = subprocess.Popen(web)
+        return web_proc.wait()
+    except (KeyboardInterrupt, SystemExit):
+        if web_proc is not None and web_proc.poll() is None:
+            web_proc.terminate()
+        return web_proc.wait() if web_proc is not None else 1
+    finally:
+        if worker_proc.poll() is None:
+            worker_proc.terminate()
+            try:
+                worker_proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker_proc.kill()
+                worker_proc.wait()
+        signal.signal(signal.SIGTERM, previous)

@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("claims.views.review")),
     path("", include("claims.views.history")),
     path("", include("claims.views.merges")),
+    path("", include("claims.views.data")),
     path("", include("claims.views.tokens")),
 ]

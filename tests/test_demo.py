@@ -212,7 +212,7 @@ def test_demo_serves_with_gunicorn(monkeypatch):
     calls = []
     monkeypatch.setattr("os.execv", lambda path, argv: calls.append((path, argv)))
     out = io.StringIO()
-    call_command("demo", "--port", "8123", stdout=out)
+    call_command("demo", "--port", "8123", "--no-worker", stdout=out)
     [(path, argv)] = calls
     assert path == sys.executable
     assert argv[1:4] == ["-m", "gunicorn", "config.wsgi:application"]

@@ -32,7 +32,7 @@ from claims.models import (
     Statement,
 )
 from claims.services.disputes import claim_refresh_status
-from claims.serving import gunicorn_argv
+from claims.serving import gunicorn_argv, serve_with_worker, worker_argv
 
 DATA_DIR = Path(seed.__file__).resolve().parent
 
@@ -51,6 +51,11 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000, help="Port to serve on (8000).")
         parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2).")
         parser.add_argument("--threads", type=int, default=4, help="Threads per worker (4).")
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="Serve only; do not start a task worker (imports and exports stay queued).",
+        )
 
     def handle(self, *args, **options) -> None:
         if not settings.DEBUG:
@@ -74,7 +79,13 @@ class Command(BaseCommand):
         self.stdout.write(f"Serving on http://127.0.0.1:{port}/ (Ctrl-C stops)")
         sys.stdout.flush()
         argv = gunicorn_argv(port=port, workers=options["workers"], threads=options["threads"])
-        os.execv(sys.executable, argv)  # noqa: S606 (replaces this process with gunicorn)
+        if options["no_worker"]:
+            os.execv(sys.executable, argv)  # noqa: S606 (replaces this process with gunicorn)
+        self.stdout.write("Background jobs: a task worker runs beside it (manage.py db_worker).")
+        sys.stdout.flush()
+        code = serve_with_worker(argv, worker_argv())
+        if code:
+            raise CommandError(f"gunicorn stopped with exit code {code}.")
 
 
 class Counter:
