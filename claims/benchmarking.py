@@ -17,6 +17,7 @@ cookie jar), so a benchmark needs nothing beyond the app's requirements.
 
 from __future__ import annotations
 
+import gzip
 import http.cookiejar
 import os
 import re
@@ -55,20 +56,57 @@ def current_database_env() -> dict[str, str]:
     return {"DATABASE_URL": os.environ.get("DATABASE_URL", "")}
 
 
+@dataclass
+class Server:
+    base_url: str
+    pid: int  # gunicorn's master process
+
+    def worker_pids(self) -> list[int]:
+        """The master's child processes (Linux /proc)."""
+        path = Path(f"/proc/{self.pid}/task/{self.pid}/children")
+        return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def memory_kib(pid: int) -> dict[str, int]:
+    """Resident (VmRSS) and proportional (Pss: shared pages split between the
+    processes sharing them) memory of a process, in KiB (Linux /proc)."""
+    out = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            out["rss"] = int(line.split()[1])
+    rollup = Path(f"/proc/{pid}/smaps_rollup")
+    if rollup.exists():
+        for line in rollup.read_text().splitlines():
+            if line.startswith("Pss:"):
+                out["pss"] = int(line.split()[1])
+    return out
+
+
 @contextmanager
-def gunicorn_server(
+def gunicorn_server(**kwargs) -> Iterator[str]:
+    """Start gunicorn on a free loopback port; yield its base URL; stop it on exit.
+
+    With neither `sqlite_path` nor `database_url`, the server uses the database
+    this process is configured with (current_database_env()). Arguments as
+    gunicorn_process().
+    """
+    with gunicorn_process(**kwargs) as server:
+        yield server.base_url
+
+
+@contextmanager
+def gunicorn_process(
     *,
     sqlite_path: str | None = None,
     database_url: str | None = None,
     workers: int = 2,
     extra_env: dict[str, str] | None = None,
     timeout: float = 30.0,
-) -> Iterator[str]:
-    """Start gunicorn on a free loopback port; yield its base URL; stop it on exit.
-
-    With neither `sqlite_path` nor `database_url`, the server uses the database
-    this process is configured with (current_database_env()).
-    """
+    app: str = "config.wsgi:application",
+    ready_path: str = "/healthz",
+    port: int | None = None,
+) -> Iterator[Server]:
+    """gunicorn serving `app` on 127.0.0.1 (a free port unless given); stopped on exit."""
     env = os.environ.copy()
     if sqlite_path is not None:
         env.update({"SQLITE_PATH": sqlite_path, "DATABASE_URL": ""})
@@ -79,13 +117,13 @@ def gunicorn_server(
     if not env.get("DATABASE_URL"):
         env.pop("DATABASE_URL", None)
     env.update(extra_env or {})
-    port = free_port()
+    port = port or free_port()
     base_url = f"http://127.0.0.1:{port}"
-    cmd = gunicorn_argv(port=port, workers=workers, quiet=True)
+    cmd = gunicorn_argv(port=port, workers=workers, quiet=True, app=app)
     proc = subprocess.Popen(cmd, cwd=BASE_DIR, env=env, start_new_session=True)
     try:
-        _wait_until_up(base_url, proc, timeout)
-        yield base_url
+        _wait_until_up(base_url + ready_path, proc, timeout)
+        yield Server(base_url, proc.pid)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -96,19 +134,19 @@ def gunicorn_server(
                 proc.wait()
 
 
-def _wait_until_up(base_url: str, proc: subprocess.Popen, timeout: float) -> None:
+def _wait_until_up(url: str, proc: subprocess.Popen, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"gunicorn exited with status {proc.returncode} before answering")
         try:
-            with urllib.request.urlopen(base_url + "/login/", timeout=2) as response:  # noqa: S310
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
                 if response.status == 200:
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(0.1)
-    raise RuntimeError(f"gunicorn did not answer on {base_url} within {timeout:.0f} s")
+    raise RuntimeError(f"gunicorn did not answer on {url} within {timeout:.0f} s")
 
 
 @dataclass
@@ -118,13 +156,37 @@ class Response:
     headers: dict[str, str]
 
 
-class BenchClient:
-    """A signed-in HTTP client built on urllib and a cookie jar (no extra dependency)."""
+class _BehindTLSProxy(http.cookiejar.DefaultCookiePolicy):
+    """Send Secure cookies over the loopback too: the client stands where a TLS proxy would."""
 
-    def __init__(self, base_url: str) -> None:
+    def return_ok_secure(self, cookie, request) -> bool:
+        return True
+
+
+class BenchClient:
+    """A signed-in HTTP client built on urllib and a cookie jar (no extra dependency).
+
+    `behind_proxy`: talk to production settings (secure cookies, HTTPS) as a TLS-ending
+    proxy would: X-Forwarded-Proto: https on every request, Secure cookies sent anyway.
+    `gzip`: ask for compressed responses, as browsers do (bodies are decompressed here).
+    """
+
+    def __init__(self, base_url: str, *, behind_proxy: bool = False, gzip: bool = False) -> None:
         self.base_url = base_url.rstrip("/")
-        self.cookies = http.cookiejar.CookieJar()
+        self.behind_proxy = behind_proxy
+        self.gzip = gzip
+        policy = _BehindTLSProxy() if behind_proxy else None
+        self.cookies = http.cookiejar.CookieJar(policy)
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
+        self.last_wire_bytes = 0  # the body's size on the wire in the last response
+
+    @property
+    def origin(self) -> str:
+        return self.base_url.replace("http://", "https://") if self.behind_proxy else self.base_url
+
+    def cookie_header(self) -> str:
+        """The Cookie header of a signed-in request (for wrk)."""
+        return "; ".join(f"{c.name}={c.value}" for c in self.cookies)
 
     def _cookie(self, name: str) -> str:
         for cookie in self.cookies:
@@ -147,17 +209,26 @@ class BenchClient:
         req = urllib.request.Request(self.base_url + path, data=body, method=method)  # noqa: S310
         for name, value in (headers or {}).items():
             req.add_header(name, value)
+        if self.behind_proxy:
+            req.add_header("X-Forwarded-Proto", "https")
+        if self.gzip:
+            req.add_header("Accept-Encoding", "gzip")
         if method != "GET":
             req.add_header("Content-Type", "application/x-www-form-urlencoded")
             req.add_header("X-CSRFToken", self.csrf_token)
-            req.add_header("Referer", self.base_url + path)
+            req.add_header("Referer", self.origin + path)
         try:
             with self.opener.open(req, timeout=60) as response:
-                return Response(
-                    response.status, response.read().decode("utf-8"), dict(response.headers)
-                )
+                return Response(response.status, self._body(response), dict(response.headers))
         except urllib.error.HTTPError as exc:
-            return Response(exc.code, exc.read().decode("utf-8", "replace"), dict(exc.headers))
+            return Response(exc.code, self._body(exc, "replace"), dict(exc.headers))
+
+    def _body(self, response, errors: str = "strict") -> str:
+        raw = response.read()
+        self.last_wire_bytes = len(raw)
+        if response.headers.get("Content-Encoding") == "gzip":
+            raw = gzip.decompress(raw)
+        return raw.decode("utf-8", errors)
 
     def get(self, path: str, headers: dict[str, str] | None = None) -> Response:
         return self.request("GET", path, headers=headers)
@@ -264,3 +335,38 @@ def count_queries(client, path: str, headers: dict[str, str] | None = None) -> i
     if response.status_code != 200:
         raise CommandError(f"{path} answered {response.status_code}")
     return len(ctx.captured_queries)
+
+
+def save_payloads(source, count: int, *, summary: str) -> list[dict[str, str]]:
+    """What annotate.js posts for a selection: `count` sentences of the source's text by
+    UTF-16 offsets, spoken by the first actor about the first claim, with `summary` (so
+    that the benchmark can delete what it saved)."""
+    from claims import anchoring
+    from claims.models import Actor, Claim
+
+    text = source.text
+    speaker = Actor.objects.order_by("id").values_list("pk", flat=True).first()
+    claim = Claim.objects.order_by("id").values_list("pk", flat=True).first()
+    payloads = []
+    start = 0
+    for _ in range(count):
+        start = text.find(". ", start + 1) + 2
+        if start < 2:
+            start = 0
+        end = text.find(".", start) + 1 or len(text)
+        payloads.append(
+            {
+                "exact": text[start:end],
+                "start": str(anchoring.cp_to_utf16(text, start)),
+                "end": str(anchoring.cp_to_utf16(text, end)),
+                "prefix": text[max(0, start - 32) : start],
+                "suffix": text[end : end + 32],
+                "offsets_unit": "utf16",
+                "speaker": str(speaker),
+                "reporting": "reported",
+                "claim": str(claim),
+                "stance": "asserts",
+                "summary": summary,
+            }
+        )
+    return payloads

@@ -9,14 +9,19 @@ from django.conf import settings
 
 
 def gunicorn_argv(
-    *, port: int, workers: int = 2, threads: int = 1, quiet: bool = False
+    *,
+    port: int,
+    workers: int = 2,
+    threads: int = 1,
+    quiet: bool = False,
+    app: str = "config.wsgi:application",
 ) -> list[str]:
-    """The command line that serves config.wsgi on 127.0.0.1:`port`."""
+    """The command line that serves `app` (config.wsgi) on 127.0.0.1:`port`."""
     argv = [
         sys.executable,
         "-m",
         "gunicorn",
-        "config.wsgi:application",
+        app,
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",

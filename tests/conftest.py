@@ -110,3 +110,13 @@ def admin_client(admin) -> CsrfClient:
 @pytest.fixture
 def outsider_client(outsider) -> CsrfClient:
     return _client_for(outsider)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: the database is rolled back between tests, so
+    ids and versions repeat, and a fragment cached by one test must not meet the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

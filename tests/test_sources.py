@@ -350,12 +350,17 @@ def test_reading_page_query_count_is_fixed(
 
     make_contradiction(statements[0], statements[1])
     make_contradiction(statements[2], statements[3])
-    # session, user, source, highlights, permissions (2), card count, cards, links x2, review badge
+    # Fragments are cached per version (claims/caching.py). First view: session, user,
+    # source, text key, highlights, permissions (2), card count, card versions, link
+    # versions, the cards with their links (3), suggestions count, review badge.
+    with django_assert_num_queries(15):
+        assert researcher_client.get(detail(source)).status_code == 200
+    # again: the text and the cards come from the cache (key queries only)
     with django_assert_num_queries(11):
         assert researcher_client.get(detail(source)).status_code == 200
     with django_assert_num_queries(6):
         researcher_client.get(reverse("claims:source_text", args=[source.pk]), headers=HTMX)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         researcher_client.get(reverse("claims:source_cards", args=[source.pk]), headers=HTMX)
 
 

@@ -519,7 +519,11 @@ def test_form_fragments_query_counts(
     # session, user, permissions (2), statement, chosen speaker + its aliases, chosen claim
     with django_assert_num_queries(8):
         researcher_client.get(edit_url(statement), headers=HTMX)
-    with django_assert_num_queries(7):  # session, user, permissions (2), card, links x2
-        researcher_client.get(reverse("claims:statement_card", args=[statement.pk]), headers=HTMX)
+    card_url = reverse("claims:statement_card", args=[statement.pk])
+    # session, user, permissions (2), card key (versions, link versions), card, links x2
+    with django_assert_num_queries(9):
+        researcher_client.get(card_url, headers=HTMX)
+    with django_assert_num_queries(6):  # cached: only the key's two queries
+        researcher_client.get(card_url, headers=HTMX)
     with django_assert_num_queries(7):  # session, user, permissions (2), card, links x2
         researcher_client.get(delete_url(statement), headers=HTMX)

@@ -9,13 +9,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods
 
-from claims.access import mark_changeable, member_required
+from claims import caching
+from claims.access import member_required
 from claims.forms.sources import SourceImportForm
 from claims.forms.statements import StatementForm
-from claims.highlighting import highlighted_text, highlights_for
 from claims.models import Source
-from claims.selectors import card_statements, marked_statements, paginate, statement_count
-from claims.selectors import suggestions_context
+from claims.selectors import paginate, statement_count, suggestions_context
 from claims.services.imports import source_create
 
 SOURCES_PER_PAGE = 25
@@ -67,19 +66,17 @@ def source_create_view(request: HttpRequest) -> HttpResponse:
 
 
 def text_context(source: Source) -> dict:
-    return {
-        "source": source,
-        "text_html": highlighted_text(source.text, highlights_for(marked_statements(source))),
-    }
+    return {"source": source, "text_html": caching.source_text_html(source)}
 
 
 def cards_context(request: HttpRequest, source: Source) -> dict:
+    """One page of cards, each rendered once per version (claims/caching.py)."""
     page = paginate(
         request,
-        card_statements().filter(source=source).order_by("start", "-end", "id"),
+        caching.card_versions().filter(source=source).order_by("start", "-end", "id"),
         CARDS_PER_PAGE,
     )
-    mark_changeable(request.user, page.object_list)
+    page.object_list = caching.cards_html(request.user, list(page.object_list))
     return {"source": source, "cards": page}
 
 

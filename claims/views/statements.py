@@ -12,12 +12,13 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
+from claims import caching
 from claims.access import mark_changeable, member_required, require_statement_change
 from claims.forms.statements import (
     ClaimQuickForm,
@@ -100,12 +101,8 @@ def statement_create(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             if not request.htmx:
                 return redirect(statement)
-            ctx = {
-                "statement": _card(request, statement.pk),
-                "card_id_prefix": "saved-",
-                "saved": True,
-            }
-            response = render(request, "claims/source_detail.html#card", ctx, status=201)
+            # the card from the statement the service returned: nothing is read again
+            response = HttpResponse(caching.new_statement_card(request.user, statement), status=201)
             return trigger_client_event(response, "statementsChanged", {"id": statement.pk})
     return _form_response(request, form, source, status=422)
 
@@ -113,18 +110,20 @@ def statement_create(request: HttpRequest, pk: int) -> HttpResponse:
 # --- one card, edit, delete ----------------------------------------------------
 
 
+def _cached_card(request: HttpRequest, pk: int, prefix: str = "") -> HttpResponse:
+    """The statement's card as the card list shows it (claims/caching.py); 404 if gone."""
+    html = caching.card_html(request.user, pk, prefix=prefix)
+    if html is None:
+        raise Http404("No such statement.")
+    return HttpResponse(html)
+
+
 @require_GET
 @member_required
 def statement_card(request: HttpRequest, pk: int) -> HttpResponse:
-    statement = _card(request, pk)
     if not request.htmx:
-        return redirect(statement)
-    prefix = "focus-" if request.GET.get("slot") else ""
-    return render(
-        request,
-        "claims/source_detail.html#card",
-        {"statement": statement, "card_id_prefix": prefix},
-    )
+        return redirect(get_object_or_404(Statement.objects.only("id", "source_id"), pk=pk))
+    return _cached_card(request, pk, "focus-" if request.GET.get("slot") else "")
 
 
 def _conflict_response(request, conflict: services.StatementConflict, form) -> HttpResponse:
@@ -182,9 +181,7 @@ def statement_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             if not request.htmx:
                 return redirect(updated)
-            response = _replace_card(
-                render(request, "claims/source_detail.html#card", {"statement": _card(request, pk)})
-            )
+            response = _replace_card(_cached_card(request, pk))
             return trigger_client_event(response, "statementsChanged", {"id": pk})
     return _form_response(request, form, statement.source, statement, status=422)
 
@@ -332,9 +329,7 @@ def statement_link(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             if not request.htmx:
                 return redirect(statement)
-            response = _replace_card(
-                render(request, "claims/source_detail.html#card", {"statement": _card(request, pk)})
-            )
+            response = _replace_card(_cached_card(request, pk))
             return trigger_client_event(response, "linksChanged", {"id": pk})
     template = "claims/statement_link.html#panel" if request.htmx else "claims/statement_link.html"
     return render(request, template, _link_context(request, statement, form), status=422)

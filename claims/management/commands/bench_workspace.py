@@ -26,16 +26,16 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from claims import anchoring
 from claims.benchmarking import (
     count_queries,
     latency_heading,
+    save_payloads,
     signed_in_server,
     time_gets,
     time_requests,
 )
 from claims.management.commands.synth import BIG_SOURCE, SYNTH_PASSWORD, synthesize
-from claims.models import Actor, Claim, Source, Statement
+from claims.models import Source, Statement
 
 RESEARCHER = "synth_researcher_1"
 SMALL = 20
@@ -171,30 +171,4 @@ class Command(BaseCommand):
 
     @staticmethod
     def _save_payloads(source: Source, count: int) -> list[dict[str, str]]:
-        """What annotate.js posts for a selection: sentences of the text by UTF-16 offsets."""
-        text = source.text
-        speaker = Actor.objects.order_by("id").values_list("pk", flat=True).first()
-        claim = Claim.objects.order_by("id").values_list("pk", flat=True).first()
-        payloads = []
-        start = 0
-        for _ in range(count):
-            start = text.find(". ", start + 1) + 2
-            if start < 2:
-                start = 0
-            end = text.find(".", start) + 1 or len(text)
-            payloads.append(
-                {
-                    "exact": text[start:end],
-                    "start": str(anchoring.cp_to_utf16(text, start)),
-                    "end": str(anchoring.cp_to_utf16(text, end)),
-                    "prefix": text[max(0, start - 32) : start],
-                    "suffix": text[end : end + 32],
-                    "offsets_unit": "utf16",
-                    "speaker": str(speaker),
-                    "reporting": "reported",
-                    "claim": str(claim),
-                    "stance": "asserts",
-                    "summary": BENCH_SUMMARY,
-                }
-            )
-        return payloads
+        return save_payloads(source, count, summary=BENCH_SUMMARY)
