@@ -306,6 +306,10 @@ CUE_RE = re.compile(
 _AMBIGUOUS_RE = re.compile(r"\b(" + "|".join(sorted(AMBIGUOUS)) + r")\s+that\b")
 # Any verb-like word before "that" with a clause: "implored that", "conceded that".
 _THAT_VERB_RE = re.compile(r"\b([a-z]{3,}(?:ed|es|s))\s+that\b")
+# A name or pronoun right before a present-tense verb: "Trump insists that", "she contends that"
+_SUBJECT_BEFORE_RE = re.compile(
+    r"(?:\b[A-Z][\w.’'-]*|\b(?:he|she|they|it|we|I|who|which)|\b(?:also|now|still))\s+$"
+)
 _NOT_VERBS = words(
     """was has is does this thus less unless as yes plus its his us was afterwards towards
     always perhaps sometimes besides likes series means news times days years months weeks
@@ -351,6 +355,8 @@ def cues(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
         word = m.group(1)
         if word in _NOT_VERBS or m.start() in found:
             continue
+        if not word.endswith("ed") and not _SUBJECT_BEFORE_RE.search(text, start, m.start()):
+            continue  # "mines that ...": a noun with a relative clause, not a verb
         found[m.start()] = (m.start(), m.end(1), word)
     for m in _NOUN_RE.finditer(text, start, end):
         found.setdefault(m.start(), (m.start(), m.end(), NOUN))

@@ -403,16 +403,24 @@ class _Finder:
             obj = right_np(text, rest, ue)
             if obj is not None and lemma != "ask":
                 rest = obj.end
+        if lemma in C.STRONG and rest == ce and _starts_adjunct(text, rest):
+            # "said in an interview he would ...": the clause after the adjunct
+            m = _CLAUSE_START_RE.search(text, rest, min(ue, rest + 80))
+            rest = m.start(1) if m and "," not in text[rest : m.start()] else -1
+        if lemma in C.OBJECT_CONTENT and not _OBJECT_START_RE.match(text, rest):
+            rest = -1  # "was supported by 42 percent", "declined slightly": not an object
         if (
-            np is not None
+            rest >= 0
+            and np is not None
             and (lemma in C.PROPOSITION_VERBS or lemma in C.OBJECT_CONTENT or rest > ce + 3)
-            and _words(text, rest, ue) >= _MIN_WORDS
-            and (lemma in C.OBJECT_CONTENT or lemma in C.STRONG or not _starts_adjunct(text, rest))
+            and _words(text, rest, ue) >= (1 if lemma in C.OBJECT_CONTENT else _MIN_WORDS)
+            and (lemma in C.OBJECT_CONTENT or not _starts_adjunct(text, rest))
         ):
-            end = _clause_end(text, us, ue, rest, local)
+            end = _clause_end(text, us, ue, rest, local, lemma)
             rep = _reporting(text, *_strip(text, rest, end), local, lemma)
             score = 0.8 if lemma in C.STRONG else 0.55
-            if self.add(rest, end, rep, np, (cs, ce), score, block):
+            least = 1 if lemma in C.OBJECT_CONTENT else _MIN_WORDS
+            if self.add(rest, end, rep, np, (cs, ce), score, block, min_words=least):
                 return 0
         # X, S C.   /   X, C S.
         comma = text.rfind(",", us, cs)
@@ -491,21 +499,60 @@ class _Finder:
 _HEAD_RE = re.compile(r"([A-Z][\w.’'-]+(?: [A-Z][\w.’'-]+){0,2}): (?=\S)")
 
 
+# The start of a clause after an adjunct: "said in an interview [he] would ..."
+_CLAUSE_START_RE = re.compile(
+    r"\s(?:that\s+)?((?:he|she|they|it|we|I|there|the|a|an|this|these|his|her|their)\b|"
+    r"[A-Z][\w’'-]+\s+(?:is|was|has|had|would|will|could|should|can|did|does|were|are)\b)"
+)
+# What an object may start with: a determiner, a name, a pronoun, a number, a quote, a noun.
+_OBJECT_START_RE = re.compile(
+    r"\s*(?!(?:by|in|on|at|from|with|during|after|before|up|down|out|off|slightly|sharply|"
+    r"again|also|back|than)\b)(?:[\"“'‘]|\w)"
+)
 _SUBORDINATE_RE = re.compile(
     r"[\"“]?(?:Although|Though|While|Whereas|Because|Since|If|As|When|Even though|Even as|"
     r"After|Before|Unless|Until)\b"
 )
 
 
-def _clause_end(text: str, us: int, ue: int, rest: int, quotes: list[Q.Quote]) -> int:
-    """The end of the content: the unit's end, or the comma closing a subordinate clause
-    ('Although officials said X, Y')."""
-    if not _SUBORDINATE_RE.match(text, us):
-        return ue
-    i = text.find(",", rest, ue)
-    while i >= 0 and Q.inside_quote(i, quotes):
-        i = text.find(",", i + 1, ue)
-    return i if i > rest else ue
+# Where the object of "attacked", "called", "acknowledged" ends: an adjunct or a new clause.
+_OBJECT_END_RE = re.compile(
+    r",\s+(?:which|who|although|though|but|and|while|as|because|in|on|at|during|after|before)\b"
+    r"|\s(?:during|in an?|in the|at an?|at the|on (?:Monday|Tuesday|Wednesday|Thursday|Friday|"
+    r"Saturday|Sunday)|after|before|because|since|while|although)\b"
+)
+
+
+def _outside(text: str, pattern: re.Pattern, start: int, end: int, quotes: list[Q.Quote]) -> int:
+    """The start of the first match of ``pattern`` in ``text[start:end]`` outside quotes, or -1."""
+    for m in pattern.finditer(text, start, end):
+        if not Q.inside_quote(m.start(), quotes):
+            return m.start()
+    return -1
+
+
+def _clause_end(
+    text: str, us: int, ue: int, rest: int, quotes: list[Q.Quote], lemma: str = ""
+) -> int:
+    """The end of the content: the unit's end, a semicolon, the comma closing a subordinate
+    clause ('Although officials said X, Y'), or for verbs whose content is their object
+    ('attacked Machado in tweets') the first adjunct after the object."""
+    end = ue
+    semi = _outside(text, re.compile(";"), rest, ue, quotes)
+    if semi > rest:
+        end = semi
+    if _SUBORDINATE_RE.match(text, us):
+        i = _outside(text, re.compile(","), rest, end, quotes)
+        if i > rest:
+            end = i
+    if lemma in C.OBJECT_CONTENT:
+        # not before a quotation: 'called the remarks on Saturday "a wake-up call"'
+        later = [q.end for q in quotes if rest <= q.start < end]
+        start = max(later) if later else rest
+        i = _outside(text, _OBJECT_END_RE, start, end, quotes)
+        if i > rest and _words(text, rest, i) >= 1:
+            end = i
+    return end
 
 
 def _gap_ok(text: str, s: int, e: int) -> bool:

@@ -143,7 +143,7 @@ def blocks(text: str, paras: list[tuple[int, int]], quotes: list[Quote]) -> list
     return out
 
 
-_SPLIT_RE = re.compile(r"[.!?…]+[\"”’)\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])")
+_SPLIT_RE = re.compile(r"[.!?…]+(?:''|[\"”’)\]])*(?=\s+(?:''|[\"“‘(\[])?[A-Z0-9])")
 
 
 def inside_quote(pos: int, quotes: list[Quote]) -> bool:

@@ -211,7 +211,7 @@ def _appositive_subject(text: str, toks: list, comma: int) -> NP | None:
         or appositive in {"who", "whose", "which"}
         or not _cap(toks[k + 1][2])
         or appositive in TITLES
-        or (inner.text[:1].isupper() and comma - k <= 8)  # "Dianne Feinstein, Democrat of ..."
+        or (inner.text[:1].isupper() and comma - k <= 14)  # "Dianne Feinstein, Democrat of ..."
     ):
         return None
     return inner
