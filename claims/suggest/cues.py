@@ -310,7 +310,7 @@ _THAT_VERB_RE = re.compile(r"\b([a-z]{3,}(?:ed|es|s))\s+that\b")
 _SUBJECT_BEFORE_RE = re.compile(
     r"(?:\b[A-Z][\w.’'-]*|\b(?:he|she|they|it|we|I|who|which)|\b(?:also|now|still))\s+$"
 )
-_NOT_VERBS = words(
+NOT_VERBS = words(
     """was has is does this thus less unless as yes plus its his us was afterwards towards
     always perhaps sometimes besides likes series means news times days years months weeks
     hours minutes percent points lines ones others things ways cases yes"""
@@ -353,7 +353,7 @@ def cues(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
         found.setdefault(m.start(), (m.start(), m.end(1), m.group(1).lower()))
     for m in _THAT_VERB_RE.finditer(text, start, end):
         word = m.group(1)
-        if word in _NOT_VERBS or m.start() in found:
+        if word in NOT_VERBS or m.start() in found:
             continue
         if not word.endswith("ed") and not _SUBJECT_BEFORE_RE.search(text, start, m.start()):
             continue  # "mines that ...": a noun with a relative clause, not a verb

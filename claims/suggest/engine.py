@@ -195,7 +195,42 @@ class _Finder:
                 )
         if not found:
             self._continuation(us, ue, local, block)
+        self._quoted_verbs(us, ue, local, block)
         return consumed
+
+    def _quoted_verbs(self, us: int, ue: int, local: list[Q.Quote], block: int) -> None:
+        """A quotation no cue accounted for, after a verb with a subject: 'Christie blasted
+        Clinton as a “disgrace”', 'Trump boasted, “That makes me smart.”'."""
+        text = self.text
+        taken = [(x.start, x.end) for x in self.out if x.start < ue and x.end > us]
+        for q in local:
+            if q.start < us or any(a <= q.start < b or a < q.end <= b for a, b in taken):
+                continue
+            if _words(text, *q.inner) < 1:
+                continue
+            verb = _verb_before(text, max(us, q.start - 90), q.start, local)
+            if verb is None:
+                continue
+            vs, ve = verb
+            if text[vs:ve].endswith("ing") and text[us:vs].rstrip().endswith(","):
+                np = right_np(text, us, vs)
+            else:
+                np = left_np(text, us, vs)
+            if np is None or np.start < us:
+                continue
+            if re.fullmatch(r"[\s,:]*", text[ve : q.start]):
+                s, end, rep = q.start, q.end, DIRECT_QUOTE
+                after = [x for x in local if x.start >= q.end]
+                if after and _words(text, q.end, after[-1].start) <= 3:
+                    end = after[-1].end
+                if _words(text, end, ue) >= 3:
+                    end, rep = _clause_end(text, us, ue, end, local, "call"), PARTIAL_QUOTE
+            else:
+                s = ve
+                end = _clause_end(text, us, ue, q.end, local, "call")
+                rep = PARTIAL_QUOTE
+            if self.add(s, end, rep, np, verb, 0.45, block, min_words=1):
+                taken.append((self.out[-1].start, self.out[-1].end))
 
     def _remember_subject(self, us: int, ue: int) -> None:
         """A named subject at the start of a sentence is a candidate for later pronouns."""
@@ -553,6 +588,28 @@ def _clause_end(
         if i > rest and _words(text, rest, i) >= 1:
             end = i
     return end
+
+
+_VERB_RE = re.compile(
+    r"\b[a-z]{3,}(?:ed|es|s|ing)\b|\b(?:"
+    + "|".join(
+        sorted((re.escape(f) for f in C.FORM_TO_LEMMA if " " not in f), key=len, reverse=True)
+    )
+    + r")\b"
+)
+
+
+def _verb_before(text: str, start: int, end: int, quotes: list[Q.Quote]) -> tuple[int, int] | None:
+    """The last verb-like word in ``text[start:end]`` outside quotes and before any sentence
+    punctuation, as (start, end)."""
+    cut = max(text.rfind(p, start, end) for p in (".", ";", "?", "!"))
+    best = None
+    for m in _VERB_RE.finditer(text, max(start, cut + 1), end):
+        word = m.group()
+        if word in C.NOT_VERBS or Q.inside_quote(m.start(), quotes):
+            continue
+        best = (m.start(), m.end())
+    return best
 
 
 def _gap_ok(text: str, s: int, e: int) -> bool:
