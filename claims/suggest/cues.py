@@ -339,6 +339,26 @@ def _inner_capital(text: str, start: int, end: int, m: re.Match[str]) -> bool:
     return not title_end
 
 
+_AUX_BEFORE_RE = re.compile(
+    r"\b(?:is|are|was|were|been|be|has|have|had|also|not|n't|to|will|would|could|may|might)\s+$"
+    r"|[,—–]\s*$"
+)
+
+
+def _verb_context(text: str, start: int, m: re.Match[str]) -> bool:
+    """Whether an object-taking cue is used as a verb: "rates", "plans", "attacks" are nouns
+    unless a subject comes right before them; "supporting" needs an auxiliary or a comma."""
+    low = m.group().lower()
+    if low.endswith("ing"):
+        return bool(_AUX_BEFORE_RE.search(text, start, m.start()))
+    if low.endswith("s") and not low.endswith("ss"):
+        return bool(
+            _SUBJECT_BEFORE_RE.search(text, start, m.start())
+            or _AUX_BEFORE_RE.search(text, start, m.start())
+        )
+    return True
+
+
 def cues(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
     """The reporting cues of ``text[start:end]`` as (start, end, lemma), in text order."""
     found: dict[int, tuple[int, int, str]] = {}
@@ -348,6 +368,12 @@ def cues(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
             continue  # a capitalised word inside a sentence is a name ("Warren Said")
         low = word.lower()
         lemma = PARTICIPLES_LEMMA.get(low) or lemma_of(word)
+        if (
+            lemma in OBJECT_CONTENT
+            and lemma not in PROPOSITION_VERBS
+            and not _verb_context(text, start, m)
+        ):
+            continue
         found[m.start()] = (m.start(), m.end(), lemma)
     for m in _AMBIGUOUS_RE.finditer(text, start, end):
         found.setdefault(m.start(), (m.start(), m.end(1), m.group(1).lower()))

@@ -414,6 +414,11 @@ class _Finder:
             return self._colon(us, ue, cs, after, block)
         if lemma == C.ACCORDING_TO:
             return self._according(us, ue, cs, ce, local, block)
+        # X, said S.  (inverted: the words after the cue are the speaker, not the content)
+        if text[us:cs].rstrip().endswith(","):
+            inv = right_np(text, ce, ue)
+            if inv is not None and _words(text, inv.end, ue) <= 3:
+                return self._content_before(us, ue, cs, ce, lemma, local, block)
         # S C (that) X
         np = left_np(text, us, cs)
         if np is None and _AND_AUX_RE.search(text, us, cs):
@@ -457,7 +462,11 @@ class _Finder:
             least = 1 if lemma in C.OBJECT_CONTENT else _MIN_WORDS
             if self.add(rest, end, rep, np, (cs, ce), score, block, min_words=least):
                 return 0
-        # X, S C.   /   X, C S.
+        return self._content_before(us, ue, cs, ce, lemma, local, block)
+
+    def _content_before(self, us, ue, cs, ce, lemma, local, block) -> int | None:
+        """X, S C.   /   X, C S."""
+        text = self.text
         comma = text.rfind(",", us, cs)
         tail_words = _words(text, ce, ue)
         if comma > us and _words(text, us, comma) >= _MIN_WORDS and tail_words <= 12:
@@ -633,6 +642,12 @@ def _starts_adjunct(text: str, pos: int) -> bool:
         "to",
         "for",
         "about",
+        "when",
+        "compared",
+        "is",
+        "are",
+        "was",
+        "were",
     }
 
 
