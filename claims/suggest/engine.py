@@ -83,6 +83,7 @@ class _Finder:
         self.last_block = -1
         self.quotes: list[Q.Quote] = []
         self.pending: tuple[NP, int, int] | None = None
+        self.unit_start = 0
 
     # -- building a suggestion -------------------------------------------------------------
     def add(
@@ -150,6 +151,7 @@ class _Finder:
         """Suggestions for one unit; returns how many following units it consumed."""
         text = self.text
         local = [q for q in quotes if q.start < ue and q.end > us]
+        self.unit_start = us
         self._remember_subject(us, ue)
         pending = self.pending if self.pending and self.pending[2] < block else None
         pos = us  # content of a later cue starts after the previous content
@@ -419,10 +421,36 @@ class _Finder:
             inv = right_np(text, ce, ue)
             if inv is not None and _words(text, inv.end, ue) <= 3:
                 return self._content_before(us, ue, cs, ce, lemma, local, block)
+        # As S C, X.
+        if re.match(r"[\"“]?As\s", text[self.unit_start : cs]) and re.match(
+            r"[\s\w]{0,20},", text[ce : ce + 22]
+        ):
+            np = right_np(text, self.unit_start + 3, cs)
+            comma = text.find(",", ce)
+            if np is not None and self.add(
+                comma + 1,
+                ue,
+                _reporting(text, *_strip(text, comma + 1, ue), local, lemma),
+                np,
+                (cs, ce),
+                0.6,
+                block,
+            ):
+                return 0
         # S C (that) X
         np = left_np(text, us, cs)
+        first = self.unit_start
         if np is None and _AND_AUX_RE.search(text, us, cs):
-            np = right_np(text, us, cs)  # "Cruz exhorted X and said Y": the sentence's subject
+            np = right_np(text, first, cs)  # "Cruz exhorted X and said Y": the sentence's subject
+        if np is None and text[first:cs].rstrip().endswith(","):
+            # "Donna Rawlings, 59, of Ashton, Md., who watched it, said ...": the name in front
+            lead = right_np(text, first, cs)
+            if (
+                lead is not None
+                and lead.text[:1].isupper()
+                and text[lead.end : cs].lstrip().startswith(",")
+            ):
+                np = lead
         rest = ce
         adj = _ADJUNCT_RE.match(text, rest)
         if adj and adj.end() > rest:
@@ -469,7 +497,12 @@ class _Finder:
         text = self.text
         comma = text.rfind(",", us, cs)
         tail_words = _words(text, ce, ue)
-        if comma > us and _words(text, us, comma) >= _MIN_WORDS and tail_words <= 12:
+        parenthetical = re.match(r"[^,.;:]{0,40},", text[ce : ce + 42]) is not None
+        if (
+            comma > us
+            and _words(text, us, comma) >= _MIN_WORDS
+            and (tail_words <= 12 or parenthetical)
+        ):
             np = left_np(text, comma + 1, cs) if text[comma + 1 : cs].strip() else None
             if np is None:
                 np = right_np(text, ce, ue)
@@ -642,6 +675,9 @@ def _starts_adjunct(text: str, pos: int) -> bool:
         "to",
         "for",
         "about",
+        "but",
+        "and",
+        "or",
         "when",
         "compared",
         "is",
