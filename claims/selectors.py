@@ -24,11 +24,11 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
 
-from claims import diagram
+from claims import diagram, search
 from claims.access import is_editor
 from claims.forms.review import NoteForm
 from claims.highlighting import HIGHLIGHT_FIELDS
-from claims.models import Claim, Contradiction, Source, Statement
+from claims.models import Actor, Claim, Contradiction, Source, Statement
 from claims.services.review import editors
 
 STATEMENTS_PER_PAGE = 50
@@ -327,3 +327,78 @@ def suggestions_context(request: HttpRequest, source: Source) -> dict:
     page.object_list = rows
     stance_choices = [("", "none"), *Statement.Stance.choices]
     return {"source": source, "suggestions": page, "stance_choices": stance_choices}
+
+
+# --- search (claims/search.py holds the indexes' queries) ----------------------------------
+
+
+@dataclass
+class SearchGroup:
+    kind: str
+    label: str
+    page: search.Slice
+
+
+def _statement_rows(query: search.Query) -> QuerySet:
+    return search.search_statements(
+        Statement.objects.select_related("speaker", "via", "claim", "source").only(
+            "id", "exact", "summary", "start", "source_id", "source__title",
+            "speaker__name", "via__name", "claim__text", "claim_id", "stance",
+        ),
+        query,
+    )  # fmt: skip
+
+
+SEARCH_KINDS = {
+    "sources": (
+        "Sources",
+        lambda q: search.search_sources(
+            Source.objects.only("id", "title", "publisher", "published_on", "text"), q
+        ),
+    ),
+    "statements": ("Statements", _statement_rows),
+    "actors": (
+        "Actors",
+        lambda q: search.search_actors(
+            Actor.objects.only("id", "name", "kind").prefetch_related("aliases"), q
+        ),
+    ),
+    "claims": ("Claims", lambda q: search.search_claims(Claim.objects.all(), q)),
+}
+
+
+def search_groups(
+    query: search.Query, *, kind: str = "", number: int = 1, per_group: int, per_page: int
+) -> list[SearchGroup]:
+    """The search page's groups: every kind (per_group rows each, one query per kind) or,
+    with `kind`, that kind's page `number`. No count: each reads one row more than it shows.
+    Matched words come highlighted (escaped) as `hl_*` attributes."""
+    if not query:
+        return []
+    kinds = [kind] if kind in SEARCH_KINDS else list(SEARCH_KINDS)
+    groups = []
+    for name in kinds:
+        label, rows = SEARCH_KINDS[name]
+        if len(kinds) == 1:
+            page = search.slice_page(rows(query), number, per_page)
+        else:
+            page = search.slice_page(rows(query), 1, per_group)
+        _highlight(name, page.object_list, query.terms)
+        groups.append(SearchGroup(name, label, page))
+    return groups
+
+
+def _highlight(kind: str, rows: list, terms) -> None:
+    hl = search.highlight
+    for row in rows:
+        if kind == "sources":
+            row.hl_title = hl(row.title, terms)
+            row.hl_snippet = hl(row.text, terms, context=90)
+        elif kind == "statements":
+            row.hl_exact = hl(row.exact, terms, context=160)
+            row.hl_summary = hl(row.summary, terms) if row.summary else ""
+        elif kind == "actors":
+            row.hl_name = hl(row.name, terms)
+            row.hl_aliases = [hl(a.name, terms) for a in row.aliases.all()]
+        else:
+            row.hl_text = hl(row.text, terms)

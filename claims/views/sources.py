@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -14,6 +13,7 @@ from claims.access import member_required
 from claims.forms.sources import SourceImportForm
 from claims.forms.statements import StatementForm
 from claims.models import Source
+from claims.search import Query, search_sources
 from claims.selectors import paginate, statement_count, suggestions_context
 from claims.services.imports import source_create
 
@@ -30,13 +30,8 @@ def source_list(request: HttpRequest) -> HttpResponse:
         .defer("text", "notes")
         .order_by("-created_at", "-id")
     )
-    if q:
-        sources = sources.filter(
-            Q(title__icontains=q)
-            | Q(publisher__icontains=q)
-            | Q(byline__icontains=q)
-            | Q(dateline__icontains=q)
-        )
+    if q:  # title, text, publisher, byline, dateline; best first (claims/search.py)
+        sources = search_sources(sources, Query.parse(q))
     ctx = {"nav": "sources", "q": q, "page": paginate(request, sources, SOURCES_PER_PAGE)}
     if request.htmx and request.htmx.target == "source-results":
         return render(request, "claims/source_list.html#results", ctx)
