@@ -23,6 +23,8 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	@test -x /usr/bin/chromium || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
 	  else echo "Browser tests need Debian's chromium: sudo apt-get install -y chromium"; fi; }
+	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund || \
+	  echo "The accessibility checks need axe-core: npm ci (they skip without it, except in CI)"
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## The same against PostgreSQL (DATABASE_URL may point elsewhere)
