@@ -198,7 +198,31 @@ class _Finder:
         if not found:
             self._continuation(us, ue, local, block)
         self._quoted_verbs(us, ue, local, block)
+        if not found and not any(x.start < ue and x.end > us for x in self.out[-3:]):
+            self._subject_verb(us, ue, local, block)
         return consumed
+
+    def _subject_verb(self, us: int, ue: int, local: list[Q.Quote], block: int) -> None:
+        """'Trump attacked Machado in tweets': a named subject, a verb in the past or present
+        tense and its object. PolNeAR counts these as attributions (of acts of speech or
+        stance); the score is low, so a researcher can tell them from quotes."""
+        text = self.text
+        np = right_np(text, us, min(ue, us + 100))
+        if np is None or np.text.lower() in DETERMINERS:
+            return
+        if not (np.text[:1].isupper() or np.text.lower() in PRONOUNS):
+            return
+        if np.text.endswith(("'s", "’s", "'", "’")):
+            return  # "Trump's comments ...": the possessor is not the subject
+        m = _SV_RE.match(text, np.end)
+        if not m or m.group(1) in C.NOT_VERBS:
+            return
+        rest = m.end()
+        end = _clause_end(text, us, ue, rest, local, "call")
+        if _words(text, rest, end) < 2:
+            return
+        rep = _reporting(text, *_strip(text, rest, end), local, "")
+        self.add(rest, end, rep, np, (m.start(1), m.end(1)), 0.3, block, min_words=2)
 
     def _quoted_verbs(self, us: int, ue: int, local: list[Q.Quote], block: int) -> None:
         """A quotation no cue accounted for, after a verb with a subject: 'Christie blasted
@@ -638,6 +662,13 @@ _VERB_RE = re.compile(
         sorted((re.escape(f) for f in C.FORM_TO_LEMMA if " " not in f), key=len, reverse=True)
     )
     + r")\b"
+)
+
+
+_SV_RE = re.compile(
+    r"\s+(?:(?:has|have|had|also|then|again|publicly|repeatedly|\w+ly)\s+){0,2}"
+    r"([a-z]{3,}(?:ed|es|s))\s+(?!(?:to|in|on|at|by|for|from|with|into|of|up|down|out|over)\b)"
+    r"(?![a-z]+ed\b|(?:said|says|were|are|have|had|will|would|could|can|may|is|was)\b)"
 )
 
 

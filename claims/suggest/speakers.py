@@ -252,6 +252,8 @@ def right_np(text: str, start: int, end: int, any_phrase: bool = False) -> NP | 
         return NP(toks[i][0], toks[i][1], head)
     if head.lower() in DAYS or not (_cap(head) or head.lower() in DETERMINERS or any_phrase):
         return None
+    if head.lower() in CONNECTORS - DETERMINERS or head.lower() in BOUNDARY:
+        return None  # "Of the 10 judges", "In the next weeks"
     j = i
     while j < len(toks) and j - i < 10:
         tok = toks[j][2]
