@@ -9,6 +9,8 @@ class ClaimsConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         post_migrate.connect(_ensure_roles, sender=self)
+        post_migrate.connect(_ensure_search_index, sender=self)
+        from . import search  # noqa: F401  (registers the SQLite fold function)
 
 
 def _ensure_roles(sender, apps=None, **kwargs) -> None:
@@ -18,3 +20,11 @@ def _ensure_roles(sender, apps=None, **kwargs) -> None:
         from django.apps import apps
 
     ensure_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+
+
+def _ensure_search_index(sender, using="default", **kwargs) -> None:
+    from django.db import connections
+
+    from .search_schema import ensure
+
+    ensure(connections[using])

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("claims.views.review")),
     path("", include("claims.views.history")),
     path("", include("claims.views.merges")),
-    path("", include("claims.views.data")),
+    path("", include("claims.views.search")),
     path("", include("claims.views.tokens")),
+    path("", include("claims.views.data")),
 ]

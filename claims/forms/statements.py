@@ -11,8 +11,8 @@ from django.db.models import Q
 from django.utils.functional import cached_property
 
 from claims import anchoring
-from claims.search import Query, search_actors, search_claims
 from claims.models import Actor, ActorAlias, Claim, Contradiction, Source, Statement
+from claims.search import Query, search_actors, search_claims
 from claims.services.statements import NewActor
 
 
@@ -316,20 +316,16 @@ def actor_matches(q: str, limit: int = OPTIONS_LIMIT) -> list[Actor]:
     """Actors whose name or an alias matches `q` by relevance: an exact name or alias
     first, whole words before prefixes ("Sadr": Muqtada al-Sadr before Sadrist movement)."""
     actors = Actor.objects.prefetch_related("aliases").only("id", "name", "kind")
-    if q.strip():
-        actors = search_actors(actors, Query.parse(q))
-    else:
-        actors = actors.order_by("name", "id")
+    query = Query.parse(q)
+    actors = search_actors(actors, query) if q.strip() else actors.order_by("name", "id")
     return list(actors[:limit])
 
 
 def claim_matches(q: str, limit: int = OPTIONS_LIMIT) -> list[Claim]:
     """Claims matching `q` by relevance (claims/search.py)."""
     claims = Claim.objects.only("id", "text", "status")
-    if q.strip():
-        claims = search_claims(claims, Query.parse(q))
-    else:
-        claims = claims.order_by("text", "id")
+    query = Query.parse(q)
+    claims = search_claims(claims, query) if q.strip() else claims.order_by("text", "id")
     return list(claims[:limit])
 
 

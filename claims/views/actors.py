@@ -13,7 +13,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from claims.access import member_required
 from claims.forms.statements import ActorQuickForm, Picker, actor_matches
-from claims.models import Actor, ActorAlias, Affiliation, Contradiction, Statement
+from claims.models import Actor, Affiliation, Contradiction, Statement
+from claims.search import Query, search_actors
 from claims.selectors import statement_count
 from claims.services.statements import actor_create
 
@@ -30,12 +31,10 @@ def actor_list(request: HttpRequest) -> HttpResponse:
     actors = Actor.objects.annotate(n_statements=statement_count("speaker")).prefetch_related(
         "aliases"
     )
-    if q:
-        alias_hits = ActorAlias.objects.filter(name__icontains=q).values("actor_id")
-        actors = actors.filter(Q(name__icontains=q) | Q(pk__in=alias_hits))
-    page = Paginator(actors.order_by("name", "id"), ACTORS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    actors = actors.order_by("name", "id")
+    if q:  # names and aliases; an exact name or alias first (claims/search.py)
+        actors = search_actors(actors, Query.parse(q))
+    page = Paginator(actors, ACTORS_PER_PAGE).get_page(request.GET.get("page"))
     ctx = {"nav": "actors", "q": q, "page": page}
     if request.htmx and request.htmx.target == "actor-results":
         return render(request, "claims/actor_list.html#results", ctx)

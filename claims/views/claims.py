@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from claims.access import member_required
 from claims.forms.review import NoteForm
 from claims.models import Claim
+from claims.search import Query, search_claims
 from claims.selectors import claim_context, claim_statement_count, paginate
 from claims.services.review import note_add
 
@@ -30,8 +31,8 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         n_asserts=claim_statement_count("asserts"),
         n_denies=claim_statement_count("denies"),
     )
-    if q:
-        claims = claims.filter(text__icontains=q)
+    if q:  # best first (claims/search.py)
+        claims = search_claims(claims, Query.parse(q))
     if status in Claim.Status.values:
         claims = claims.filter(status=status)
     if verdict in Claim.Verdict.values:

@@ -26,6 +26,7 @@ from claims.forms.review import (
 )
 from claims.models import Actor, Claim, Contradiction, Source, Statement
 from claims.redirects import next_path
+from claims.search import Query, claim_ids_matching, statement_ids_matching
 from claims.selectors import claim_context, claim_statement_count, format_changes, paginate
 from claims.services import review as svc
 
@@ -106,16 +107,19 @@ def queue_union(data: dict) -> QuerySet:
         contradictions = contradictions.filter(assigned_to_id=int(assigned))
         claims = claims.filter(assigned_to_id=int(assigned))
     if q := (data.get("q") or "").strip():
-        # A join here: only the statements of the contradictions already filtered are read.
-        contradictions = contradictions.filter(
-            Q(first__exact__icontains=q)
-            | Q(second__exact__icontains=q)
-            | Q(first__speaker__name__icontains=q)
-            | Q(second__speaker__name__icontains=q)
-            | Q(rationale__icontains=q)
-            | Q(claim__text__icontains=q)
-        )
-        claims = claims.filter(text__icontains=q)
+        # The full-text index (claims/search.py): statements by quote, summary, speaker or
+        # claim, and claims by their text; the rationale of the filtered rows is scanned.
+        query = Query.parse(q)
+        if query:
+            hits = Statement.objects.filter(statement_ids_matching(query))
+            contradictions = contradictions.filter(
+                _either(hits)
+                | Q(claim_id__in=claim_ids_matching(query))
+                | Q(rationale__icontains=q)
+            )
+            claims = claims.filter(pk__in=claim_ids_matching(query))
+        else:
+            contradictions, claims = contradictions.none(), claims.none()
     rows_c = (
         contradictions.order_by().annotate(tag=Value("c")).values_list("id", "created_at", "tag")
     )

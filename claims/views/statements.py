@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -28,6 +27,7 @@ from claims.forms.statements import (
     claim_matches,
 )
 from claims.models import Source, Statement
+from claims.search import Query, search_statements
 from claims.selectors import card_statements
 from claims.services import statements as services
 
@@ -288,14 +288,13 @@ def _search(request: HttpRequest, statement: Statement):
     q = request.GET.get("q", "").strip()
     if not q:
         return None
-    found = (
-        Statement.objects.filter(
-            Q(exact__icontains=q) | Q(speaker__name__icontains=q) | Q(claim__text__icontains=q)
-        )
-        .exclude(pk=statement.pk)
+    # by quote or summary (ranked), speaker or claim: the full-text index (claims/search.py)
+    found = search_statements(
+        Statement.objects.exclude(pk=statement.pk)
         .select_related("speaker", "via", "claim", "source")
-        .defer("source__text", "source__notes")
-        .order_by("source_id", "start", "id")
+        .defer("source__text", "source__notes"),
+        Query.parse(q),
+        then=("source_id", "start", "id"),
     )
     return Paginator(found, SEARCH_PER_PAGE).get_page(request.GET.get("page"))
 

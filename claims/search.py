@@ -1,0 +1,451 @@
+"""Full-text search over sources, statements, actors (names and aliases) and claims.
+
+The indexes live in the database and are kept current by the database itself, so every
+write path (forms, admin, merges, bulk updates, imports, raw SQL) keeps them right:
+
+- SQLite: FTS5 tables (``claims_<model>_fts``, tokenizer ``unicode61 remove_diacritics 2``:
+  case, accents and decomposed accents fold) filled by triggers on the model tables; the
+  triggers strip Arabic vowel marks and tatweel in SQL (nested ``replace``), since
+  unicode61 splits words on them. Migration 0005 creates them; ``ensure_sqlite_index``
+  re-creates them after every migrate (a table rebuilt by a later migration loses its
+  triggers) and refills the index if they were missing.
+- PostgreSQL: a stored generated ``search_vector`` column per table, built from
+  ``claims_fold()`` (an IMMUTABLE SQL function: ``unaccent``, ``lower`` and ``translate``
+  for the Arabic marks), with GIN indexes; trigram (pg_trgm) GIN indexes on the folded
+  names make the exact name and alias check use an index.
+
+Queries are folded the same way (``fold``), split into words; every word must match and
+the last one also matches as a prefix (search as you type). A word that matches whole
+counts twice in the ranking, so "Sadr" puts "Muqtada al-Sadr" before "Sadrist movement";
+an exact name or alias comes first of all. Matching rows are read newest first and at most
+``WINDOW`` of them are ranked: the work per keystroke does not grow with the table.
+"""
+
+# SQL below is built only from this module's constant table and column names; the user's
+# query always goes in as a parameter (%s).
+# ruff: noqa: S608, S611
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.backends.signals import connection_created
+from django.db.models import BooleanField, F, FloatField, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce, Least, Length
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+WINDOW = 1000  # matching rows ranked per search, newest first
+MAX_TERMS = 8
+MAX_TERM_CHARS = 60
+ARABIC_MARKS = "".join(chr(c) for c in range(0x064B, 0x0653)) + "\u0640"  # harakat, tatweel
+_WORD = re.compile(r"[^\W_]+")
+
+
+# --- folding (the same rule as the SQL: case, accents, Arabic marks) ---------------------
+
+
+def fold_char(ch: str) -> str:
+    """One character folded: its base letters without marks, case-folded ('' for a mark)."""
+    if ch in ARABIC_MARKS:
+        return ""
+    base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+    return base.casefold()
+
+
+def fold(text: str) -> str:
+    return "".join(fold_char(ch) for ch in text or "")
+
+
+def query_terms(q: str) -> list[str]:
+    """The folded words of a query, at most MAX_TERMS of at most MAX_TERM_CHARS each."""
+    return [w[:MAX_TERM_CHARS] for w in _WORD.findall(fold(q))][:MAX_TERMS]
+
+
+def _sqlite_fold(value):
+    return None if value is None else fold(" ".join(str(value).split()))
+
+
+def _register_sqlite_functions(sender, connection, **kwargs) -> None:
+    """Query-time helper for SQLite (ranking only; the triggers use plain SQL)."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function("claims_fold", 1, _sqlite_fold, deterministic=True)
+
+
+connection_created.connect(_register_sqlite_functions, dispatch_uid="claims_search_fold")
+
+
+# --- the query ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Query:
+    raw: str
+    terms: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, q: str | None) -> Query:
+        raw = " ".join((q or "").split())[:300]
+        return cls(raw, tuple(query_terms(raw)))
+
+    def __bool__(self) -> bool:
+        return bool(self.terms)
+
+    @property
+    def whole(self) -> str:
+        """The query as one folded string, for the exact name check."""
+        return " ".join(self.raw.split())
+
+    def fts5(self, *, prefix: bool = True) -> str:
+        """FTS5 syntax: every word, the last also as a prefix (whole words rank higher)."""
+        *head, last = self.terms
+        tail = f'("{last}" OR "{last}"*)' if prefix else f'"{last}"'
+        return " AND ".join([*(f'"{t}"' for t in head), tail])
+
+    def tsquery(self, *, prefix: bool = True) -> str:
+        """to_tsquery syntax over the folded words; claims_fold() folds them again in SQL
+        (unaccent also maps letters that Unicode does not decompose, such as ø)."""
+        *head, last = self.terms
+        tail = f"('{last}' | '{last}':*)" if prefix else f"'{last}'"
+        return " & ".join([*(f"'{t}'" for t in head), tail])
+
+
+# --- per table: how to match and rank ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Index:
+    table: str  # the model's table
+    fts: str  # SQLite FTS5 table
+    weights: tuple[float, ...]  # bm25 weights per FTS5 column
+
+    def window_sql(self, query: Query) -> tuple[str, list]:
+        """Ids of the newest WINDOW matching rows (a subquery for pk__in)."""
+        if connection.vendor == "postgresql":
+            return (
+                f"SELECT id FROM {self.table} WHERE search_vector @@ "
+                f"to_tsquery('simple', claims_fold(%s)) ORDER BY id DESC LIMIT {WINDOW}",
+                [query.tsquery()],
+            )
+        return (
+            f"SELECT rowid FROM {self.fts} WHERE {self.fts} MATCH %s "
+            f"ORDER BY rowid DESC LIMIT {WINDOW}",
+            [query.fts5()],
+        )
+
+    def ids(self, query: Query) -> RawSQL:
+        return RawSQL(*self.window_sql(query))
+
+    def score(self, query: Query) -> RawSQL:
+        """Relevance of a row (lower is better; NULL when it does not match)."""
+        if connection.vendor == "postgresql":
+            return RawSQL(
+                f"CASE WHEN {self.table}.search_vector @@ to_tsquery('simple', claims_fold(%s)) "
+                f"THEN -ts_rank({self.table}.search_vector, "
+                "to_tsquery('simple', claims_fold(%s))) END",
+                [query.tsquery(), query.tsquery()],
+                output_field=FloatField(),
+            )
+        weights = ", ".join(str(w) for w in self.weights)
+        return RawSQL(
+            f"(SELECT bm25({self.fts}, {weights}) FROM {self.fts} "
+            f"WHERE {self.fts} MATCH %s AND rowid = {self.table}.id)",
+            [query.fts5()],
+            output_field=FloatField(),
+        )
+
+    def whole(self, query: Query) -> RawSQL:
+        """Whether the row has every query word whole (not only as a prefix)."""
+        if connection.vendor == "postgresql":
+            return RawSQL(
+                f"({self.table}.search_vector @@ to_tsquery('simple', claims_fold(%s)))",
+                [query.tsquery(prefix=False)],
+                output_field=BooleanField(),
+            )
+        return RawSQL(
+            f"EXISTS (SELECT 1 FROM {self.fts} WHERE {self.fts} MATCH %s "
+            f"AND rowid = {self.table}.id)",
+            [query.fts5(prefix=False)],
+            output_field=BooleanField(),
+        )
+
+
+SOURCES = Index("claims_source", "claims_source_fts", (5.0, 1.0, 2.0))
+STATEMENTS = Index("claims_statement", "claims_statement_fts", (2.0, 1.0))
+ACTORS = Index("claims_actor", "claims_actor_fts", (1.0,))
+ALIASES = Index("claims_actoralias", "claims_actoralias_fts", (1.0,))
+CLAIMS = Index("claims_claim", "claims_claim_fts", (1.0,))
+INDEXES = (SOURCES, STATEMENTS, ACTORS, ALIASES, CLAIMS)
+
+
+# --- searches: querysets the views, the API and exports share -----------------------------
+
+
+def search_sources(qs: QuerySet, query: Query) -> QuerySet:
+    """Sources whose title, text, publisher, byline or dateline match, best first."""
+    if not query:
+        return qs.none()
+    return (
+        qs.filter(pk__in=SOURCES.ids(query))
+        .annotate(search_whole=SOURCES.whole(query), search_rank=SOURCES.score(query))
+        .order_by(
+            F("search_whole").desc(),
+            F("search_rank").asc(nulls_last=True),
+            "-created_at",
+            "-id",
+        )
+    )
+
+
+def statement_ids_matching(query: Query) -> Q:
+    """Statements whose quote or summary matches, or whose speaker's name or alias or
+    whose claim matches (each part at most WINDOW rows)."""
+    from claims.models import Statement
+
+    speakers = Statement.objects.filter(speaker_id__in=actor_ids_matching(query))
+    on_claims = Statement.objects.filter(claim_id__in=CLAIMS.ids(query))
+    return (
+        Q(pk__in=STATEMENTS.ids(query))
+        | Q(pk__in=speakers.order_by("-id").values("pk")[:WINDOW])
+        | Q(pk__in=on_claims.order_by("-id").values("pk")[:WINDOW])
+    )
+
+
+def search_statements(qs: QuerySet, query: Query, *, then: tuple = ("-id",)) -> QuerySet:
+    """Statements matching by quote/summary (ranked) or by speaker or claim (after)."""
+    if not query:
+        return qs.none()
+    return (
+        qs.filter(statement_ids_matching(query))
+        .annotate(search_whole=STATEMENTS.whole(query), search_rank=STATEMENTS.score(query))
+        .order_by(F("search_whole").desc(), F("search_rank").asc(nulls_last=True), *then)
+    )
+
+
+def actor_ids_matching(query: Query) -> QuerySet:
+    """Ids of the actors whose name or an alias matches."""
+    from claims.models import Actor, ActorAlias
+
+    by_alias = ActorAlias.objects.filter(pk__in=ALIASES.ids(query)).values("actor_id")
+    return Actor.objects.filter(Q(pk__in=ACTORS.ids(query)) | Q(pk__in=by_alias)).values("pk")
+
+
+def _exact_name(query: Query) -> RawSQL:
+    return RawSQL(
+        "(claims_fold(claims_actor.name) = claims_fold(%s) OR EXISTS (SELECT 1 FROM "
+        "claims_actoralias a WHERE a.actor_id = claims_actor.id "
+        "AND claims_fold(a.name) = claims_fold(%s)))",
+        [query.whole, query.whole],
+        output_field=BooleanField(),
+    )
+
+
+def _alias_score(query: Query) -> RawSQL:
+    """The best score among the actor's matching aliases."""
+    if connection.vendor == "postgresql":
+        return RawSQL(
+            "(SELECT min(-ts_rank(a.search_vector, to_tsquery('simple', claims_fold(%s)))) "
+            "FROM claims_actoralias a WHERE a.actor_id = claims_actor.id "
+            "AND a.search_vector @@ to_tsquery('simple', claims_fold(%s)))",
+            [query.tsquery(), query.tsquery()],
+            output_field=FloatField(),
+        )
+    return RawSQL(
+        "(SELECT bm25(claims_actoralias_fts) AS r FROM claims_actoralias_fts "
+        "WHERE claims_actoralias_fts MATCH %s AND rowid IN "
+        "(SELECT id FROM claims_actoralias a WHERE a.actor_id = claims_actor.id) "
+        "ORDER BY r LIMIT 1)",
+        [query.fts5()],
+        output_field=FloatField(),
+    )
+
+
+def _whole_name(query: Query) -> RawSQL:
+    """Every word of the query whole in the name or in one alias."""
+    name = ACTORS.whole(query)
+    if connection.vendor == "postgresql":
+        sql = (
+            "EXISTS (SELECT 1 FROM claims_actoralias a WHERE a.actor_id = claims_actor.id "
+            "AND a.search_vector @@ to_tsquery('simple', claims_fold(%s)))"
+        )
+        params = [query.tsquery(prefix=False)]
+    else:
+        sql = (
+            "EXISTS (SELECT 1 FROM claims_actoralias_fts WHERE claims_actoralias_fts MATCH %s "
+            "AND rowid IN (SELECT id FROM claims_actoralias a "
+            "WHERE a.actor_id = claims_actor.id))"
+        )
+        params = [query.fts5(prefix=False)]
+    return RawSQL(f"({name.sql} OR {sql})", [*name.params, *params], output_field=BooleanField())
+
+
+def search_actors(qs: QuerySet, query: Query) -> QuerySet:
+    """Actors whose name or an alias matches: an exact name or alias first, then by
+    relevance (whole words before prefixes), shorter names first among equals."""
+    if not query:
+        return qs.none()
+    return (
+        qs.filter(pk__in=actor_ids_matching(query))
+        .annotate(
+            search_exact=_exact_name(query),
+            search_whole=_whole_name(query),
+            search_rank=Least(
+                Coalesce(ACTORS.score(query), Value(0.0)),
+                Coalesce(_alias_score(query), Value(0.0)),
+            ),
+        )
+        .order_by(
+            F("search_exact").desc(),
+            F("search_whole").desc(),
+            "search_rank",
+            Length("name"),
+            "name",
+            "id",
+        )
+    )
+
+
+def claim_ids_matching(query: Query) -> RawSQL:
+    return CLAIMS.ids(query)
+
+
+def search_claims(qs: QuerySet, query: Query) -> QuerySet:
+    if not query:
+        return qs.none()
+    return (
+        qs.filter(pk__in=CLAIMS.ids(query))
+        .annotate(search_whole=CLAIMS.whole(query), search_rank=CLAIMS.score(query))
+        .order_by(F("search_whole").desc(), F("search_rank").asc(nulls_last=True), "text", "id")
+    )
+
+
+# --- pages without a count ---------------------------------------------------------------
+
+
+@dataclass
+class Slice:
+    """A page read as per_page + 1 rows: it knows whether a next page exists without
+    counting the matches."""
+
+    object_list: list
+    number: int
+    per_page: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * self.per_page + 1 if self.object_list else 0
+
+    @property
+    def end_index(self) -> int:
+        return (self.number - 1) * self.per_page + len(self.object_list)
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+
+def page_number(value) -> int:
+    try:
+        return max(1, min(int(value), 1000))
+    except (TypeError, ValueError):
+        return 1
+
+
+def slice_page(qs: QuerySet, number: int, per_page: int) -> Slice:
+    offset = (number - 1) * per_page
+    rows = list(qs[offset : offset + per_page + 1])
+    return Slice(rows[:per_page], number, per_page, len(rows) > per_page)
+
+
+# --- highlighting (escaped) ----------------------------------------------------------------
+
+
+def _folded_map(text: str) -> tuple[str, list[int]]:
+    """The folded text and, for each of its characters, the index of the original one."""
+    out: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        f = fold_char(ch)
+        out.append(f)
+        where.extend([i] * len(f))
+    return "".join(out), where
+
+
+def match_spans(text: str, terms: tuple[str, ...] | list[str]) -> list[tuple[int, int]]:
+    """(start, end) in `text` of each word that starts with a query word, merged."""
+    if not text or not terms:
+        return []
+    folded, where = _folded_map(text)
+    spans: list[tuple[int, int]] = []
+    pattern = re.compile(
+        r"(?<![^\W_])(?:"
+        + "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
+        + r")[^\W_]*"
+    )
+    for m in pattern.finditer(folded):
+        if m.end() == m.start():
+            continue
+        start, end = where[m.start()], where[m.end() - 1] + 1
+        # take the marks that follow the last letter (NFD accents, harakat) along
+        while end < len(text) and not fold_char(text[end]):
+            end += 1
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
+        else:
+            spans.append((start, end))
+    return spans
+
+
+def highlight(text: str, terms, *, context: int | None = None) -> SafeString:
+    """`text` escaped, the matched words in <mark>. With `context`, only a snippet of about
+    that many characters each side of the first match."""
+    text = text or ""
+    spans = match_spans(text, terms)
+    lo, hi = 0, len(text)
+    if context is not None:
+        first = spans[0][0] if spans else 0
+        lo = max(0, first - context)
+        hi = min(len(text), (spans[0][1] if spans else 0) + context)
+        # do not cut a word
+        while lo > 0 and not text[lo - 1].isspace():
+            lo -= 1
+            if first - lo > context * 2:
+                break
+        while hi < len(text) and not text[hi].isspace():
+            hi += 1
+            if hi - first > context * 3:
+                break
+    parts = ["…" if lo > 0 else ""]
+    pos = lo
+    for start, end in spans:
+        if end <= lo or start >= hi:
+            continue
+        start, end = max(start, lo), min(end, hi)
+        parts.append(escape(text[pos:start]))
+        parts.append(f"<mark>{escape(text[start:end])}</mark>")
+        pos = end
+    parts.append(escape(text[pos:hi]))
+    if hi < len(text):
+        parts.append("…")
+    return mark_safe("".join(parts))  # noqa: S308 - every piece of text above is escaped
