@@ -167,6 +167,10 @@ class _Finder:
                         pos = self.out[-1].end
                     continue
                 lemma = C.FORM_TO_LEMMA.get(lemma, lemma)  # "is saying that": a verb
+            if cs < pos and lemma == C.ACCORDING_TO:
+                src = right_np(text, ce, ue, any_phrase=True)
+                if src is not None:
+                    self.resolver.mention(text, src)  # a candidate for later pronouns
             if cs < pos:
                 if found and (
                     self._conjoined(us, ue, cs, ce, lemma, local, block)
@@ -260,6 +264,9 @@ class _Finder:
 
     def _remember_subject(self, us: int, ue: int) -> None:
         """A named subject at the start of a sentence is a candidate for later pronouns."""
+        dateline = _DATELINE_RE.match(self.text, us, ue)
+        if dateline:
+            us = dateline.end()  # "BAGHDAD, Iraq (CNN) -- Shiite cleric Muqtada al-Sadr ..."
         np = right_np(self.text, us, min(ue, us + 120))
         if np is None or np.text.lower() in PRONOUNS or not np.text[:1].isupper():
             return
@@ -665,6 +672,7 @@ _VERB_RE = re.compile(
 )
 
 
+_DATELINE_RE = re.compile(r"[A-Z][A-Z .'’-]+(?:,[^—–-]{0,40})?\s*(?:--|—|–|―)\s*")
 _SV_RE = re.compile(
     r"\s+(?:(?:has|have|had|also|then|again|publicly|repeatedly|\w+ly)\s+){0,2}"
     r"([a-z]{3,}(?:ed|es|s))\s+(?!(?:to|in|on|at|by|for|from|with|into|of|up|down|out|over)\b)"

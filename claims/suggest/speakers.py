@@ -302,17 +302,24 @@ def is_pronoun(phrase: str) -> bool:
 
 
 def kind_of(phrase: str, actor: ActorEntry | None = None) -> str:
-    """'person' or 'group', from the register's kind or from the words."""
+    """'person', 'group' or 'plural' (a group named in the plural: "U.S. officials"), from the
+    register's kind or from the words."""
+    words = [re.sub(r"['’]s?$", "", w.strip(".,")) for w in phrase.split()]
+    head = words[-1].lower() if words else ""
+    plural = head.endswith("s") and not head.endswith("ss") and not words[-1][:1].isupper()
     if actor is not None and actor.kind:
-        return "person" if actor.kind == "person" else "group"
-    low = [w.lower().strip(".,’'s") for w in phrase.split()]
-    if not low:
+        if actor.kind == "person":
+            return "person"
+        return "plural" if plural else "group"
+    if not words:
         return "group"
-    if low[0] in PERSON_PRONOUNS:
+    if head in PERSON_PRONOUNS:
         return "person"
-    if low[0] in GROUP_PRONOUNS:
-        return "group"
-    if low[-1] in ORG_WORDS or low[-1].endswith("s") and not phrase.split()[-1][:1].isupper():
+    if head in GROUP_PRONOUNS:
+        return "plural" if head == "they" else "group"
+    if plural:
+        return "plural"
+    if head in ORG_WORDS or head.rstrip("s") in ORG_WORDS:
         return "group"
     return "person"
 
@@ -400,13 +407,24 @@ class Resolver:
                 return Mention(np.start, np.end, phrase, _m.actor_id), name
             return Mention(np.start, np.end, phrase), phrase
         if is_pronoun(phrase):
-            want = "person" if phrase.lower() in PERSON_PRONOUNS else "group"
-            for ante in reversed(self.history):
-                if ante.mention.start >= np.start:
-                    continue
-                if ante.kind == want or phrase.lower() in {"i", "you", "we"}:
-                    m = Mention(np.start, np.end, text[np.start : np.end], ante.mention.actor_id)
-                    return m, ante.name
+            low = phrase.lower()
+            wants = (
+                ("person",)
+                if low in PERSON_PRONOUNS
+                else ("plural", "group")
+                if low in {"they", "we"}
+                else ("group", "plural")
+                if low == "it"
+                else ("person", "group", "plural")
+            )
+            earlier = [a for a in self.history if a.mention.start < np.start]
+            for want in wants:
+                for ante in reversed(earlier[-12:]):
+                    if ante.kind == want:
+                        m = Mention(
+                            np.start, np.end, text[np.start : np.end], ante.mention.actor_id
+                        )
+                        return m, ante.name
             return Mention(np.start, np.end, text[np.start : np.end]), phrase
         actor_id = self.register.resolve(phrase)
         actor = self.register.actors.get(actor_id) if actor_id is not None else None
