@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
-from simple_history.admin import SimpleHistoryAdmin
 
 from claims.admin.base import (
     AUDIT,
+    ClaimsModelAdmin,
     StatementCountColumn,
     VersionCheckedAdmin,
     VersionCheckedForm,
@@ -35,7 +35,7 @@ class AffiliationInline(admin.TabularInline):
 
 
 @admin.register(Actor)
-class ActorAdmin(VersionCheckedAdmin, StatementCountColumn, SimpleHistoryAdmin):
+class ActorAdmin(VersionCheckedAdmin, StatementCountColumn, ClaimsModelAdmin):
     form = VersionCheckedForm
     statement_fk = "speaker"
     list_display = ("name", "kind", "alias_list", "wikidata_id", "statement_count", "updated_at")
@@ -64,7 +64,7 @@ class ActorAdmin(VersionCheckedAdmin, StatementCountColumn, SimpleHistoryAdmin):
 
 
 @admin.register(ActorAlias)
-class ActorAliasAdmin(SimpleHistoryAdmin):
+class ActorAliasAdmin(ClaimsModelAdmin):
     list_display = ("name", "actor")
     list_select_related = ("actor",)
     search_fields = ("name", "actor__name")
@@ -72,7 +72,7 @@ class ActorAliasAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Affiliation)
-class AffiliationAdmin(VersionCheckedAdmin, SimpleHistoryAdmin):
+class AffiliationAdmin(VersionCheckedAdmin, ClaimsModelAdmin):
     form = VersionCheckedForm
     list_display = ("actor", "role", "target", "start_date", "end_date")
     list_select_related = ("actor", "target")

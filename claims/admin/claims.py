@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.utils import timezone
-from simple_history.admin import SimpleHistoryAdmin
 
 from claims.admin.base import (
     AUDIT,
+    ClaimsModelAdmin,
     InlinesSavedByRequestUser,
     StatementCountColumn,
     VersionCheckedAdmin,
@@ -16,6 +17,7 @@ from claims.admin.base import (
 from claims.models import (
     Claim,
     Note,
+    validate_verdict_decision,
 )  # fmt: skip
 
 
@@ -39,20 +41,18 @@ class ClaimAdminForm(VersionCheckedForm):
 
     def clean(self):
         cleaned = super().clean()
-        verdict = cleaned.get("verdict")
-        if (
-            verdict
-            and verdict != Claim.Verdict.UNRATED
-            and not cleaned.get("rationale", "").strip()
-        ):
-            self.add_error("rationale", "A verdict needs a rationale.")
+        # Setting or changing the verdict (or its rationale) is a decision: it says why,
+        # "Unrated" included. The one rule: claims.models.validate_verdict_decision.
+        if cleaned.get("verdict") and {"verdict", "rationale"} & set(self.changed_data):
+            try:
+                validate_verdict_decision(cleaned["verdict"], cleaned.get("rationale"))
+            except ValidationError as exc:
+                self.add_error(None, exc)
         return cleaned
 
 
 @admin.register(Claim)
-class ClaimAdmin(
-    VersionCheckedAdmin, StatementCountColumn, NotesFromRequestUser, SimpleHistoryAdmin
-):
+class ClaimAdmin(VersionCheckedAdmin, StatementCountColumn, NotesFromRequestUser, ClaimsModelAdmin):
     form = ClaimAdminForm
     statement_fk = "claim"
     list_display = (

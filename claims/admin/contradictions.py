@@ -7,16 +7,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
-from simple_history.admin import SimpleHistoryAdmin
 
-from claims.admin.base import VersionCheckedAdmin, VersionCheckedForm, _short
+from claims.admin.base import ClaimsModelAdmin, VersionCheckedAdmin, VersionCheckedForm, _short
 from claims.admin.claims import NoteInline, NotesFromRequestUser
 from claims.models import (
-    Claim,
     Contradiction,
     Statement,
 )  # fmt: skip
-from claims.services.disputes import claim_refresh_status
+from claims.services.review import contradiction_delete, contradiction_save
 
 
 def _statement_card(st: Statement | None) -> str:
@@ -38,7 +36,7 @@ def _statement_card(st: Statement | None) -> str:
 
 
 @admin.register(Contradiction)
-class ContradictionAdmin(VersionCheckedAdmin, NotesFromRequestUser, SimpleHistoryAdmin):
+class ContradictionAdmin(VersionCheckedAdmin, NotesFromRequestUser, ClaimsModelAdmin):
     form = VersionCheckedForm
     list_display = (
         "pk",
@@ -133,6 +131,8 @@ class ContradictionAdmin(VersionCheckedAdmin, NotesFromRequestUser, SimpleHistor
         return _statement_card(obj.second if obj.second_id else None)
 
     def save_model(self, request, obj, form, change):
+        """Through the service the pages use: the claims involved, before and after the
+        change, refresh their status (disputed or open)."""
         if not change:
             obj.proposed_by = request.user
         if "status" in form.changed_data:
@@ -140,7 +140,11 @@ class ContradictionAdmin(VersionCheckedAdmin, NotesFromRequestUser, SimpleHistor
                 obj.reviewed_by, obj.reviewed_at = None, None
             else:
                 obj.reviewed_by, obj.reviewed_at = request.user, timezone.now()
-        super().save_model(request, obj, form, change)
-        claims = {obj.claim_id, obj.first.claim_id, obj.second.claim_id} - {None}
-        for claim in Claim.objects.filter(pk__in=claims):
-            claim_refresh_status(claim=claim)
+        contradiction_save(contradiction=obj, user=request.user)
+
+    def delete_model(self, request, obj):
+        contradiction_delete(contradiction_id=obj.pk, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for pk in queryset.values_list("pk", flat=True):
+            contradiction_delete(contradiction_id=pk, user=request.user)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from simple_history.admin import SimpleHistoryAdmin
 
-from claims.admin.base import _short
+from claims.admin.base import ClaimsModelAdmin, _short
 from claims.models import (
     Note,
 )  # fmt: skip
@@ -26,7 +25,7 @@ class NoteAdminForm(forms.ModelForm):
 
 
 @admin.register(Note)
-class NoteAdmin(SimpleHistoryAdmin):
+class NoteAdmin(ClaimsModelAdmin):
     form = NoteAdminForm
     list_display = ("excerpt", "author", "claim", "contradiction", "created_at")
     list_select_related = ("author", "claim", "contradiction")

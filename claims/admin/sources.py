@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin, messages
-from django.core import validators
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from simple_history.admin import SimpleHistoryAdmin
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
-from claims import anchoring
 from claims.admin.base import (
     AUDIT,
-    INLINE_STATEMENTS_SHOWN,
-    InlinesSavedByRequestUser,
+    CanonicalTextField,
+    ClaimsModelAdmin,
     StatementCountColumn,
     VersionCheckedAdmin,
     VersionCheckedForm,
     _on_changelist,
+    _short,
 )
 from claims.models import (
     Source,
@@ -26,28 +24,7 @@ from claims.models import (
 )  # fmt: skip
 from claims.services.sources import source_update_text
 
-
-class SourceTextField(forms.CharField):
-    """The canonical text: normalised (NFC, LF) and never stripped; NUL refused."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 24, "cols": 100}))
-        super().__init__(strip=False, **kwargs)
-        # our message (from normalize_text) says more than the generic one
-        self.validators = [
-            v
-            for v in self.validators
-            if not isinstance(v, validators.ProhibitNullCharactersValidator)
-        ]
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if not value:
-            return value
-        try:
-            return anchoring.normalize_text(value)
-        except anchoring.TextError as exc:
-            raise ValidationError(str(exc), code="nul") from None
+SourceTextField = CanonicalTextField
 
 
 class SourceAdminForm(VersionCheckedForm):
@@ -64,99 +41,52 @@ class SourceAdminForm(VersionCheckedForm):
         )  # fmt: skip
 
 
-class StatementInlineForm(forms.ModelForm):
-    class Meta:
-        model = Statement
-        fields = (
-            "speaker",
-            "via",
-            "reporting",
-            "start",
-            "end",
-            "exact",
-            "claim",
-            "stance",
-            "said_on",
-        )
-        widgets = {"exact": forms.Textarea(attrs={"rows": 2, "cols": 40})}
-
-    parent_text: str | None = None
-
-    def clean(self):
-        cleaned = super().clean()
-        # On a new source the statement has no source_id yet, so Statement.clean()
-        # cannot check the span: check it against the text being entered.
-        if self.instance.source_id is None and self.parent_text is not None:
-            start, end, exact = cleaned.get("start"), cleaned.get("end"), cleaned.get("exact")
-            if start is not None and end is not None and exact:
-                try:
-                    anchoring.verify(self.parent_text, start, end, exact)
-                except anchoring.AnchorError as exc:
-                    self.add_error("exact", str(exc))
-                else:
-                    anchor = anchoring.make_anchor(self.parent_text, start, end)
-                    self.instance.prefix, self.instance.suffix = anchor.prefix, anchor.suffix
-        return cleaned
+STATEMENTS_LISTED = 50
 
 
-class StatementInlineFormSet(forms.BaseInlineFormSet):
-    """Shows the first statements of a source; checks new ones against its text.
+def statement_list(source: Source) -> str:
+    """The source's statements, read-only: the first STATEMENTS_LISTED by position, each a
+    link to its own change page, and a link to all of them in the Statements list.
 
-    When the text is being changed, existing rows are re-anchored by
-    source_update_text, so they may not be edited in the same save.
-    """
-
-    def get_queryset(self):
-        if not hasattr(self, "_queryset"):
-            qs = super().get_queryset().select_related("speaker", "via", "claim")
-            self._queryset = qs[:INLINE_STATEMENTS_SHOWN]
-        return self._queryset
-
-    def get_form_kwargs(self, index):
-        kwargs = super().get_form_kwargs(index)
-        if index is not None and index < self.initial_form_count():
-            # unchanged rows are not re-validated: after a text edit their old
-            # offsets would not match the new text (source_update_text moves them)
-            kwargs["empty_permitted"] = True
-        return kwargs
-
-    def _construct_form(self, i, **kwargs):
-        form = super()._construct_form(i, **kwargs)
-        form.parent_text = self.instance.text
-        return form
-
-    def clean(self):
-        super().clean()
-        source = self.instance
-        if source.pk is None:
-            return
-        stored = Source.objects.filter(pk=source.pk).values_list("text", flat=True).first()
-        text_changed = stored is not None and stored != source.text
-        if text_changed and any(form.has_changed() for form in self.forms):
-            raise ValidationError(
-                "The text was changed: save the text first (its statements are "
-                "re-anchored), then add or edit statements."
+    Not an inline: a source may have thousands of statements, and an inline of them put
+    hundreds of form fields on this page (a 400 "too many fields" on save) and re-validated
+    quotes that the text edit was about to re-anchor."""
+    if source.pk is None:
+        return "Add statements after the source is saved (the Statements list, or its page)."
+    rows = list(
+        Statement.objects.filter(source=source)
+        .select_related("speaker")
+        .only("pk", "start", "end", "exact", "anchor_status", "speaker__name")
+        .order_by("start", "end", "pk")[: STATEMENTS_LISTED + 1]
+    )
+    if not rows:
+        return "No statements yet."
+    items = format_html_join(
+        "",
+        '<li><a href="{}">{}–{} {}: “{}”</a>{}</li>',
+        (
+            (
+                reverse("admin:claims_statement_change", args=[st.pk]),
+                st.start,
+                st.end,
+                st.speaker.name,
+                _short(st.exact, 70),
+                " (lost)" if st.anchor_status == Statement.AnchorStatus.LOST else "",
             )
-
-
-class StatementInline(admin.TabularInline):
-    model = Statement
-    form = StatementInlineForm
-    formset = StatementInlineFormSet
-    extra = 0
-    autocomplete_fields = ("speaker", "via", "claim")
-    readonly_fields = ("anchor_status",)
-    show_change_link = True
-    verbose_name_plural = f"statements (the first {INLINE_STATEMENTS_SHOWN}; all in Statements)"
+            for st in rows[:STATEMENTS_LISTED]
+        ),
+    )
+    all_url = reverse("admin:claims_statement_changelist") + f"?source__id__exact={source.pk}"
+    more = f"All statements of this source ({'more than ' if len(rows) > STATEMENTS_LISTED else ''}{min(len(rows), STATEMENTS_LISTED)})"
+    return format_html(
+        '<ul class="statement-list">{}</ul><p><a href="{}">{}</a></p>', items, all_url, more
+    )
 
 
 @admin.register(Source)
-class SourceAdmin(
-    VersionCheckedAdmin, StatementCountColumn, InlinesSavedByRequestUser, SimpleHistoryAdmin
-):
+class SourceAdmin(VersionCheckedAdmin, StatementCountColumn, ClaimsModelAdmin):
     form = SourceAdminForm
     statement_fk = "source"
-    inline_author_fields = {Statement: "created_by"}
     list_display = (
         "title",
         "publisher",
@@ -170,7 +100,7 @@ class SourceAdmin(
     list_select_related = ("created_by",)
     list_filter = ("kind", "language", "published_on")
     search_fields = ("title", "publisher", "byline", "url", "dateline")
-    readonly_fields = ("text_sha256", *AUDIT)
+    readonly_fields = ("text_sha256", "statements", *AUDIT)
     fieldsets = (
         (
             None,
@@ -186,9 +116,13 @@ class SourceAdmin(
             },
         ),
         ("Text", {"fields": ("text", "text_sha256")}),
+        ("Statements", {"fields": ("statements",)}),
         ("Audit", {"fields": AUDIT, "classes": ("collapse",)}),
     )
-    inlines = (StatementInline,)
+
+    @admin.display(description="statements")
+    def statements(self, obj: Source) -> str:
+        return statement_list(obj)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         qs = super().get_queryset(request)

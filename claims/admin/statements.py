@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from simple_history.admin import SimpleHistoryAdmin
 
 from claims import anchoring
-from claims.admin.base import AUDIT, VersionCheckedAdmin, VersionCheckedForm, _on_changelist, _short
-from claims.models import (
-    Statement,
-)  # fmt: skip
+from claims.admin.base import (
+    AUDIT,
+    CanonicalTextField,
+    ClaimsModelAdmin,
+    VersionCheckedAdmin,
+    VersionCheckedForm,
+    _on_changelist,
+    _short,
+)
+from claims.models import Statement
+from claims.services.statements import statement_create, statement_delete, statement_update
 
 
 class StatementAdminForm(VersionCheckedForm):
     """start/end may be left empty: the quote is then looked up in the source text."""
+
+    exact = CanonicalTextField(label="Quote", widget=forms.Textarea(attrs={"rows": 3, "cols": 80}))
 
     class Meta:
         model = Statement
@@ -51,8 +60,9 @@ class StatementAdminForm(VersionCheckedForm):
 
 
 @admin.register(Statement)
-class StatementAdmin(VersionCheckedAdmin, SimpleHistoryAdmin):
+class StatementAdmin(VersionCheckedAdmin, ClaimsModelAdmin):
     form = StatementAdminForm
+    extra_lookups = ("source",)  # the source page links to its statements
     list_display = (
         "quote",
         "speaker",
@@ -92,8 +102,37 @@ class StatementAdmin(VersionCheckedAdmin, SimpleHistoryAdmin):
         return f"{obj.start}–{obj.end}"
 
     def save_model(self, request, obj, form, change):
+        """Through the services the pages use: the span is checked against the source text
+        under its lock, a duplicate is refused, and the claims involved refresh their status."""
+        fields = {
+            "speaker": obj.speaker,
+            "via": obj.via,
+            "reporting": obj.reporting,
+            "claim": obj.claim,
+            "stance": obj.stance,
+            "said_on": obj.said_on,
+            "summary": obj.summary,
+        }
+        anchor = anchoring.Anchor(obj.start, obj.end, obj.exact, "", "")
         if not change:
-            obj.created_by = request.user
-        # the form checked the span against the text (Statement.clean)
-        obj.anchor_status = Statement.AnchorStatus.OK
-        super().save_model(request, obj, form, change)
+            saved = statement_create(user=request.user, source=obj.source, anchor=anchor, **fields)
+        else:
+            span = {"source", "start", "end", "exact"} & set(form.changed_data)
+            stored_version = Statement.objects.values_list("version", flat=True).get(pk=obj.pk)
+            saved = statement_update(
+                user=request.user,
+                statement_id=obj.pk,
+                version=stored_version,  # checked against the form's under the row lock
+                source=obj.source if span else None,
+                anchor=anchor if span else None,
+                **fields,
+            )
+        for f in Statement._meta.concrete_fields:
+            setattr(obj, f.attname, getattr(saved, f.attname))
+
+    def delete_model(self, request, obj):
+        statement_delete(user=request.user, statement_id=obj.pk, version=obj.version)
+
+    def delete_queryset(self, request, queryset):
+        for pk, version in queryset.values_list("pk", "version"):
+            statement_delete(user=request.user, statement_id=pk, version=version)

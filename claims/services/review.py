@@ -118,6 +118,42 @@ def claim_assign(*, claim_id: int, user, assignee, version: int) -> Claim:
     return obj
 
 
+def _claim_ids_of(contradiction_id: int) -> set[int]:
+    row = (
+        Contradiction.objects.filter(pk=contradiction_id)
+        .values("claim_id", "first__claim_id", "second__claim_id")
+        .first()
+    )
+    return {v for v in (row or {}).values() if v}
+
+
+def _refresh_claims(ids: set[int]) -> None:
+    for claim in Claim.objects.filter(pk__in=ids).order_by("pk"):
+        claim_refresh_status(claim=claim)
+
+
+@transaction.atomic
+def contradiction_save(*, contradiction: Contradiction, user) -> Contradiction:
+    """Save a contradiction edited as a whole (the admin: the version was checked under the
+    row lock by its form). The claims it touched before and touches now refresh."""
+    before = _claim_ids_of(contradiction.pk) if contradiction.pk else set()
+    contradiction._history_user = user
+    contradiction.save()
+    _refresh_claims(before | _claim_ids_of(contradiction.pk))
+    return contradiction
+
+
+@transaction.atomic
+def contradiction_delete(*, contradiction_id: int, user) -> None:
+    """Delete a contradiction; the claims it touched refresh (a confirmed one may have
+    been all that kept a claim disputed)."""
+    claims = _claim_ids_of(contradiction_id)
+    obj = Contradiction.objects.select_for_update().get(pk=contradiction_id)
+    obj._history_user = user
+    obj.delete()
+    _refresh_claims(claims)
+
+
 @transaction.atomic
 def claim_give_verdict(
     *, claim_id: int, user, verdict: str, rationale: str, resolve: bool, version: int
