@@ -25,7 +25,7 @@ Records = Callable[[], Iterable[dict]]
 def _node(node_id: str, text: str, kind: str, timestamp=None) -> dict:
     node = {"nodeID": node_id, "text": text, "type": kind}
     if timestamp is not None:
-        node["timestamp"] = timestamp.strftime("%Y-%m-%d %H:%M:%S")
+        node["timestamp"] = timestamp.isoformat(" ", "seconds")[:19]
     return node
 
 
@@ -98,12 +98,16 @@ def participant(a: dict) -> dict:
     }
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
 def _array(key: str, items: Iterable[dict], first: bool) -> Iterator[bytes]:
     yield (("" if first else ",\n") + f'"{key}": [\n').encode()
     sep = ""
     batch = []
+    encode = _ENCODER.encode
     for item in items:
-        batch.append(sep + json.dumps(item, ensure_ascii=False))
+        batch.append(sep + encode(item))
         sep = ",\n"
         if len(batch) >= 500:
             yield "".join(batch).encode("utf-8")

@@ -12,6 +12,7 @@ it was reported (quoted or not).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from claims.interchange import InterchangeError
@@ -141,6 +142,46 @@ def parse(ann: str, text: str, name: str = "") -> Doc:
             + (f"; and {len(errors) - 20} more" if len(errors) > 20 else "")
         )
     return doc
+
+
+class OffsetMap:
+    """Offsets of a raw text in its canonical form (NFC, LF line ends), as
+    claims.anchoring.normalize_text makes it: brat offsets index the raw file, statements
+    the canonical text. An offset inside a composed character or a CRLF has no image."""
+
+    def __init__(self, raw: str):
+        if "\x00" in raw:
+            raise InterchangeError("The text contains NUL characters.")
+        self.raw = raw
+        parts: list[str] = []
+        self._map: dict[int, int] = {0: 0}
+        i, out = 0, 0
+        n = len(raw)
+        while i < n:
+            j = i + 1
+            if raw[i] == "\r" and j < n and raw[j] == "\n":
+                j += 1
+            while j < n and unicodedata.combining(raw[j]):
+                j += 1
+            piece = raw[i:j].replace("\r\n", "\n").replace("\r", "\n")
+            piece = unicodedata.normalize("NFC", piece)
+            parts.append(piece)
+            out += len(piece)
+            self._map[j] = out
+            i = j
+        self.text = "".join(parts)
+        if self.text != unicodedata.normalize("NFC", raw.replace("\r\n", "\n").replace("\r", "\n")):
+            raise InterchangeError(
+                "The text composes across characters in a way offsets cannot follow; "
+                "save it as NFC with LF line ends and annotate that."
+            )
+
+    @property
+    def identity(self) -> bool:
+        return self.text == self.raw
+
+    def __call__(self, offset: int) -> int | None:
+        return self._map.get(offset)
 
 
 def is_pronoun(name: str) -> bool:

@@ -153,33 +153,42 @@ def columns(table: str) -> list[str]:
 # --- writing -------------------------------------------------------------------
 
 
-def _json_value(value):
+def _json_default(value):
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
-    return value
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=_json_default)
+_NAMES = {table: [c.name for c in cols] for table, cols in TABLES.items()}
 
 
 def jsonl_line(table: str, record: dict) -> bytes:
     """One JSON Lines row: {"table": ..., column: value, ...}."""
     row = {"table": table}
-    for name in columns(table):
-        row[name] = _json_value(record.get(name))
-    return (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8")
+    get = record.get
+    for name in _NAMES[table]:
+        row[name] = get(name)
+    return (_ENCODER.encode(row) + "\n").encode("utf-8")
 
 
 def _csv_cell(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):
+        return value
     if isinstance(value, list | tuple):
         return ALIAS_SEPARATOR.join(value)
-    return str(_json_value(value))
+    if isinstance(value, dt.date):  # and datetime
+        return value.isoformat()
+    return str(value)
 
 
 def csv_rows(table: str, records: Iterable[dict], *, header: bool = True) -> Iterator[bytes]:
     """CSV bytes (UTF-8, header row first), a chunk every few hundred rows."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    names = columns(table)
+    names = _NAMES[table]
     if header:
         writer.writerow(names)
     for n, record in enumerate(records, start=1):

@@ -196,6 +196,9 @@ def contradiction_annotation(c: dict) -> dict:
     )
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
 def collection(
     *,
     label: str,
@@ -218,13 +221,13 @@ def collection(
     batch: list[str] = []
     for st in statements:
         ann = statement_annotation(st, sources.get(st["source_id"]))
-        batch.append(sep + json.dumps(ann, ensure_ascii=False))
+        batch.append(sep + _ENCODER.encode(ann))
         sep = ",\n"
         if len(batch) >= 200:
             yield "".join(batch).encode("utf-8")
             batch = []
     for c in contradictions:
-        batch.append(sep + json.dumps(contradiction_annotation(c), ensure_ascii=False))
+        batch.append(sep + _ENCODER.encode(contradiction_annotation(c)))
         sep = ",\n"
         if len(batch) >= 200:
             yield "".join(batch).encode("utf-8")

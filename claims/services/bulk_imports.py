@@ -36,7 +36,7 @@ from claims.models import (
     Statement,
 )
 from claims.services.imports import source_create, text_from_upload
-from claims.services.statements import actor_create, claim_create
+from claims.services.statements import claim_create
 
 Progress = Callable[[int, int], None]
 UNKNOWN_SPEAKER = "Unknown speaker"
@@ -171,37 +171,52 @@ def _files(items, user, report: ImportReport, progress: Progress) -> None:
 
 
 class Register:
-    """Actors by name or alias (case-insensitive) and claims by text, created when new;
-    remembered for the rest of the import."""
+    """Actors by name or alias (case-insensitive) and claims by proposition, made when new.
+
+    The names of the register are read once per import; new actors wait in `pending`
+    until `flush()` writes them in one bulk insert (with history) before the statements
+    that name them. After a file is refused, `forget()` drops what it added."""
 
     def __init__(self, user, report: ImportReport):
         self.user, self.report = user, report
-        self.actors: dict[str, Actor] = {}
+        self.index: dict[str, Actor] | None = None
+        self.pending: list[Actor] = []
         self.claims: dict[str, Claim] = {}
-        self.created: set[int] = set()  # actors made by this import
 
-    def actor(self, name: str | None, kind: str = Actor.Kind.PERSON) -> Actor:
+    def _load(self) -> dict[str, Actor]:
+        index: dict[str, Actor] = {}
+        for pk, name in Actor.objects.order_by("pk").values_list("pk", "name").iterator(5000):
+            index.setdefault(name.lower(), Actor(pk=pk, name=name))
+        aliases = ActorAlias.objects.order_by("actor_id").values_list("actor_id", "name")
+        for pk, name in aliases.iterator(5000):
+            index.setdefault(name.lower(), Actor(pk=pk, name=name))
+        return index
+
+    def actor(self, name: str | None, kind: str = Actor.Kind.PERSON, **fields) -> Actor:
         name = " ".join((name or "").split())[:200] or UNKNOWN_SPEAKER
+        if self.index is None:
+            self.index = self._load()
         key = name.lower()
-        if key not in self.actors:
-            found = Actor.objects.filter(name__iexact=name).order_by("pk").first()
-            if found is None:
-                alias = (
-                    ActorAlias.objects.filter(name__iexact=name)
-                    .select_related("actor")
-                    .order_by("actor_id")
-                    .first()
-                )
-                found = alias.actor if alias else None
-            if found is None:
-                if name == UNKNOWN_SPEAKER:
-                    kind = Actor.Kind.ANONYMOUS
-                found, created = actor_create(user=self.user, name=name, kind=kind)
-                self.report.count("actors", int(created))
-                if created:
-                    self.created.add(found.pk)
-            self.actors[key] = found
-        return self.actors[key]
+        if key not in self.index:
+            if name == UNKNOWN_SPEAKER:
+                kind = Actor.Kind.ANONYMOUS
+            actor = Actor(name=name, kind=kind, created_by=self.user, **fields)
+            actor.full_clean(
+                exclude=["created_by"], validate_unique=False, validate_constraints=False
+            )
+            self.index[key] = actor
+            self.pending.append(actor)
+        return self.index[key]
+
+    def flush(self) -> None:
+        if self.pending:
+            bulk_create_with_history(self.pending, Actor, batch_size=500, default_user=self.user)
+            self.report.count("actors", len(self.pending))
+            self.pending = []
+
+    def forget(self) -> None:
+        self.index, self.pending = None, []
+        self.claims.clear()
 
     def claim(self, text: str) -> Claim:
         key = " ".join(text.split()).lower()
@@ -288,19 +303,15 @@ def _brat(items, user, report: ImportReport, progress: Progress) -> None:
                 _brat_one(stem, txt, ann, meta, user, register, file_report)
             report.merge(file_report)
         except FAILURES as exc:
-            register.actors.clear()  # rolled back with the file
+            register.forget()  # rolled back with the file
             report.refused.append((name, _message(exc)))
 
 
 def _brat_one(stem, txt, ann, meta, user, register: Register, report: ImportReport) -> None:
     name = PurePosixPath(ann.name).name
-    text = anchoring.normalize_text(anchoring.decode_text(txt.data))
-    if text != anchoring.decode_text(txt.data):
-        raise InterchangeError(
-            f"{PurePosixPath(txt.name).name}: the text is not in canonical form (CRLF line "
-            "ends or non-NFC characters), so the .ann offsets cannot be trusted."
-        )
-    doc = brat.parse(anchoring.decode_text(ann.data), text, name)
+    offsets = brat.OffsetMap(anchoring.decode_text(txt.data))
+    text = offsets.text
+    doc = brat.parse(anchoring.decode_text(ann.data), offsets.raw, name)
     source, created = _source_for(
         text, _source_fields(stem, meta.get(PurePosixPath(stem).name)), user, report
     )
@@ -314,8 +325,14 @@ def _brat_one(stem, txt, ann, meta, user, register: Register, report: ImportRepo
         if plan.problem:
             report.refused.append((ref, plan.problem))
             continue
+        start, end = offsets(plan.start), offsets(plan.end)
+        if start is None or end is None:
+            report.refused.append(
+                (ref, f"span {plan.start}-{plan.end} starts or ends inside a character.")
+            )
+            continue
+        anchor = anchoring.make_anchor(text, start, end)
         speaker = register.actor(plan.speaker)
-        anchor = anchoring.make_anchor(text, plan.start, plan.end)
         st = Statement(
             source=source,
             speaker=speaker,
@@ -346,6 +363,7 @@ def _brat_one(stem, txt, ann, meta, user, register: Register, report: ImportRepo
         new.append(st)
     if already:
         report.skipped.append((name, f"{already} attributions already recorded"))
+    register.flush()
     _save_statements(new, user, report)
 
 
@@ -362,8 +380,7 @@ def _w3c(items, user, report: ImportReport, progress: Progress) -> None:
                 _w3c_one(m, user, register, file_report)
             report.merge(file_report)
         except FAILURES as exc:
-            register.actors.clear()
-            register.claims.clear()
+            register.forget()
             report.refused.append((m.name, _message(exc)))
 
 
@@ -424,7 +441,7 @@ def _w3c_one(m: files.Member, user, register: Register, report: ImportReport) ->
         st = Statement(
             source=source,
             speaker=speaker,
-            via=via if via and via.pk != speaker.pk else None,
+            via=via if via is not None and via is not speaker else None,
             reporting=_choice(body.get("reporting"), Statement.Reporting, "reported"),
             start=anchor.start,
             end=anchor.end,
@@ -448,6 +465,7 @@ def _w3c_one(m: files.Member, user, register: Register, report: ImportReport) ->
         seen[source.pk].add(_key(st))
         new.append(st)
         by_ref[q.ref] = st
+    register.flush()
     _save_statements(new, user, report)
     _links(parsed.links, by_ref, user, report)
 
@@ -526,29 +544,31 @@ def _csv(items, user, report: ImportReport, progress: Progress) -> None:
     found: dict[str, list[dict]] = {t: [] for t in tables.ORDER}
     names = []
     progress(0, 1)
-    try:
-        for m in items:
-            path = PurePosixPath(m.name)
-            if path.suffix.lower() != ".csv":
-                if path.suffix.lower() not in {".md", ".txt"}:
-                    report.refused.append((m.name, "not a .csv table."))
-                continue
-            if path.stem not in tables.TABLES:
-                report.refused.append(
-                    (m.name, f"not one of the tables ({', '.join(tables.ORDER)}).")
-                )
-                continue
+    for m in items:
+        path = PurePosixPath(m.name)
+        if path.suffix.lower() != ".csv":
+            if path.suffix.lower() not in {".md", ".txt"}:  # the data dictionary may come along
+                report.refused.append((m.name, "not a .csv table."))
+            continue
+        if path.stem not in tables.TABLES:
+            report.refused.append((m.name, f"not one of the tables ({', '.join(tables.ORDER)})."))
+            continue
+        try:
             found[path.stem] += tables.read_csv(path.stem, m.data, m.name)
-            names.append(path.name)
-        if not names:
-            report.refused.append(("csv", "no table found (sources.csv, statements.csv, ...)."))
+        except InterchangeError as exc:
+            report.refused.append((m.name, f"{exc} Nothing of these tables was imported."))
             return
+        names.append(path.name)
+    if not names:
+        report.refused.append(("csv", "no table found (sources.csv, statements.csv, ...)."))
+        return
+    try:
         with transaction.atomic():
             file_report = ImportReport()
             _dataset(found, user, file_report, ", ".join(names))
         report.merge(file_report)
     except FAILURES as exc:
-        report.refused.append((", ".join(names) or "csv", _message(exc)))
+        report.refused.append((", ".join(names), _message(exc)))
     progress(1, 1)
 
 
@@ -612,16 +632,18 @@ def _dataset(data: dict[str, list[dict]], user, report: ImportReport, name: str)
 
     actors: dict[int, Actor] = {}
     for r in data["actors"]:
-        actor = register.actor(r["name"], r.get("kind") or Actor.Kind.PERSON)
-        if actor.pk in register.created and (r.get("description") or r.get("wikidata_id")):
-            actor.description = r["description"]
-            actor.wikidata_id = r.get("wikidata_id") or ""
-            actor.full_clean()
-            actor.save(update_fields=["description", "wikidata_id"])
-        actors[r["id"]] = actor
-        have = set(actor.aliases.values_list("name", flat=True))
+        actors[r["id"]] = register.actor(
+            r["name"],
+            r.get("kind") or Actor.Kind.PERSON,
+            description=r.get("description") or "",
+            wikidata_id=r.get("wikidata_id") or "",
+        )
+    register.flush()
+    for r in data["actors"]:
+        actor = actors[r["id"]]
+        have = set(actor.aliases.values_list("name", flat=True)) | {actor.name}
         for alias in aliases.get(r["id"], []):
-            if alias not in have and alias.lower() != actor.name.lower():
+            if alias not in have:
                 ActorAlias.objects.create(actor=actor, name=alias)
                 report.count("aliases")
                 have.add(alias)
@@ -671,7 +693,9 @@ def _dataset(data: dict[str, list[dict]], user, report: ImportReport, name: str)
         except anchoring.AnchorError as exc:
             raise InterchangeError(f"{where}: {exc}") from None
         anchor = anchoring.make_anchor(source.text, r["start"], r["end"])
-        speaker = actors.get(r["speaker_id"]) or register.actor(r.get("speaker_name"))
+        speaker = actors.get(r["speaker_id"])
+        if speaker is None:
+            raise InterchangeError(f"{where}: its speaker {r['speaker_id']} is not in the file.")
         via = actors.get(r["via_id"]) if r.get("via_id") else None
         claim = claims.get(r["claim_id"]) if r.get("claim_id") else None
         st = Statement(
