@@ -1,8 +1,8 @@
 """The picture of a dispute, laid out in Python and drawn as SVG by a template.
 
 Actors who assert the claim stand on the left, those who deny it on the right,
-those who question it in the middle below the claim. Each statement is a dot
-with a line to the claim; contradictions are curves between dots, styled by
+those who question it in the middle below the claim. Each actor is one dot per side
+(however many statements they made; the label counts them) with a line to the claim; contradictions are curves between dots, styled by
 kind, with an arrow at the statement that is answered. Every dot has its own
 row, and labels are cut to the width of their column, so nothing overlaps
 however many statements there are.
@@ -55,6 +55,7 @@ class Node:
     label_x: float
     anchor: str  # text-anchor of the label
     spoke: str = ""  # the path of the line to the claim
+    statements: list[int] = field(default_factory=list)  # the actor's statements it stands for
 
 
 @dataclass
@@ -113,13 +114,42 @@ def _title(statement) -> str:
     )
 
 
-def build(claim, statements: Sequence, contradictions: Iterable) -> Diagram:
-    """Lay out the claim, its statements (speaker, via and source loaded) and the
-    contradictions among them. Statements without a stance on this claim are skipped."""
-    columns: dict[str, list] = {"asserts": [], "denies": [], "questions": []}
+def _groups(claim, statements: Sequence) -> dict[str, list[list]]:
+    """The statements on this claim per stance, grouped by speaker (one node per actor and
+    stance), in order of each actor's first statement."""
+    columns: dict[str, dict[int, list]] = {"asserts": {}, "denies": {}, "questions": {}}
     for s in statements:
         if s.claim_id == claim.pk and s.stance in columns:
-            columns[s.stance].append(s)
+            columns[s.stance].setdefault(s.speaker_id, []).append(s)
+    return {stance: list(by_actor.values()) for stance, by_actor in columns.items()}
+
+
+def _node(group: list, x: float, y: float, stance: str, chars: int, label_x: float, anchor: str):
+    first = group[0]
+    name = first.speaker.name
+    label = name if len(group) == 1 else f"{short(name, chars - 4)} ({len(group)})"
+    title = "\n".join(_title(s) for s in group[:6])
+    if len(group) > 6:
+        title += f"\n… and {len(group) - 6} more"
+    return Node(
+        first.speaker_id,
+        x,
+        y,
+        stance,
+        short(label, chars),
+        title,
+        reverse("claims:actor_detail", args=[first.speaker_id]),
+        label_x,
+        anchor,
+        statements=[s.pk for s in group],
+    )
+
+
+def build(claim, statements: Sequence, contradictions: Iterable) -> Diagram:
+    """Lay out the claim, its speakers (statements with speaker, via and source loaded) and
+    the contradictions among their statements. One node per actor on each side, however
+    many statements they made; statements without a stance on this claim are skipped."""
+    columns = _groups(claim, statements)
     side_rows = max(len(columns["asserts"]), len(columns["denies"]), 1)
     claim_lines = textwrap.wrap(claim.text, CLAIM_CHARS) or [""]
     if len(claim_lines) > CLAIM_LINES:
@@ -133,50 +163,20 @@ def build(claim, statements: Sequence, contradictions: Iterable) -> Diagram:
     box_cy = box_y + box_h / 2
 
     nodes: list[Node] = []
-    for i, s in enumerate(columns["asserts"]):
+    for i, group in enumerate(columns["asserts"]):
         y = side_top + i * ROW
-        n = Node(
-            s.pk,
-            LEFT_X,
-            y,
-            "asserts",
-            short(_label(s), LABEL_CHARS),
-            _title(s),
-            _href(s),
-            LEFT_X - 12,
-            "end",
-        )
+        n = _node(group, LEFT_X, y, "asserts", LABEL_CHARS, LEFT_X - 12, "end")
         n.spoke = f"M {LEFT_X} {y:.1f} L {BOX_LEFT} {box_cy:.1f}"
         nodes.append(n)
-    for i, s in enumerate(columns["denies"]):
+    for i, group in enumerate(columns["denies"]):
         y = side_top + i * ROW
-        n = Node(
-            s.pk,
-            RIGHT_X,
-            y,
-            "denies",
-            short(_label(s), LABEL_CHARS),
-            _title(s),
-            _href(s),
-            RIGHT_X + 12,
-            "start",
-        )
+        n = _node(group, RIGHT_X, y, "denies", LABEL_CHARS, RIGHT_X + 12, "start")
         n.spoke = f"M {RIGHT_X} {y:.1f} L {BOX_RIGHT} {box_cy:.1f}"
         nodes.append(n)
     mid_top = box_bottom + 24 + ROW / 2
-    for i, s in enumerate(columns["questions"]):
+    for i, group in enumerate(columns["questions"]):
         y = mid_top + i * ROW
-        n = Node(
-            s.pk,
-            MID_X,
-            y,
-            "questions",
-            short(_label(s), MID_LABEL_CHARS),
-            _title(s),
-            _href(s),
-            MID_X + 12,
-            "start",
-        )
+        n = _node(group, MID_X, y, "questions", MID_LABEL_CHARS, MID_X + 12, "start")
         n.spoke = (
             f"M {MID_X} {y:.1f} Q {MID_X - 30} {box_bottom + 8:.1f} {MID_X + 40} {box_bottom:.1f}"
         )
@@ -187,12 +187,12 @@ def build(claim, statements: Sequence, contradictions: Iterable) -> Diagram:
         box_bottom,
         mid_top + (len(columns["questions"]) - 1) * ROW if columns["questions"] else 0,
     )
-    by_pk = {n.pk: n for n in nodes}
+    by_pk = {pk: n for n in nodes for pk in n.statements}
     edges: list[Edge] = []
     bend = 0
     for c in contradictions:
         a, b = by_pk.get(c.first_id), by_pk.get(c.second_id)
-        if a is None or b is None:
+        if a is None or b is None or a is b:
             continue
         bend += 1
         edges.append(
@@ -220,10 +220,12 @@ def build(claim, statements: Sequence, contradictions: Iterable) -> Diagram:
         legend.append(LegendItem(x, legend_y + 48, f"dg-x dg-status-{css}", label, "line"))
         x += 140
 
-    counts = {k: len(v) for k, v in columns.items()}
+    counts = {k: sum(len(g) for g in v) for k, v in columns.items()}
+    actors = {k: len(v) for k, v in columns.items()}
     desc = (
         f"{counts['asserts']} statement(s) assert the claim, {counts['denies']} deny it and "
-        f"{counts['questions']} question it; {len(edges)} contradiction(s) drawn between them."
+        f"{counts['questions']} question it ({actors['asserts']}, {actors['denies']} and "
+        f"{actors['questions']} actor(s)); {len(edges)} contradiction(s) drawn between them."
     )
     return Diagram(
         width=WIDTH,
@@ -247,15 +249,9 @@ def build(claim, statements: Sequence, contradictions: Iterable) -> Diagram:
     )
 
 
-def _href(statement) -> str:
-    return (
-        reverse("claims:source_detail", args=[statement.source_id]) + f"#statement-{statement.pk}"
-    )
-
-
 def _edge_title(c, a: Node, b: Node) -> str:
     kind = dict(KINDS).get(c.kind, c.kind)
-    return f"{kind} ({c.status}): #{a.pk} {a.label} → #{b.pk} {b.label}"
+    return f"{kind} ({c.status}): #{c.first_id} {a.label} → #{c.second_id} {b.label}"
 
 
 def _curve(a: Node, b: Node, bend: int, bottom: float) -> str:

@@ -105,7 +105,10 @@ def test_svg_renders_valid_accessible_markup(researcher, editor, rf):
     html = render_to_string("claims/claim_detail.html#diagram", {"diagram": d, "claim": seed.c1})
     svg = html[html.index("<svg") : html.index("</svg>") + 6]
     root = ET.fromstring(svg)  # well-formed, user text escaped
-    assert root.get("role") == "img" and root.get("aria-labelledby")
+    # a group, not an image: an image's links would be nested interactive elements
+    assert root.get("role") == "group" and root.get("aria-labelledby")
+    links = list(root.iter(f"{SVG}a"))
+    assert links and all(a.get("href") and a.get("aria-label") for a in links)
     assert root.find(f"{SVG}title").text.startswith("Who asserts and who denies")
     assert "deny it" in root.find(f"{SVG}desc").text
     assert len(root.findall(f".//{SVG}circle")) == 3 + 3  # nodes + legend dots
@@ -133,3 +136,26 @@ def test_claim_without_stances_has_no_picture(researcher_client, researcher):
     claim = make_claim()
     html = researcher_client.get(claim.get_absolute_url()).content.decode()
     assert "<svg" not in html and "No statement takes a stance" in html
+
+
+def test_one_node_per_actor_however_many_statements(researcher):
+    source = make_source(text=" ".join(f"Point {i:02d} was made." for i in range(30)))
+    claim = make_claim("The bridge is safe")
+    actors = [make_actor(f"Actor {i}") for i in range(3)]
+    statements = [
+        make_statement(
+            source=source,
+            quote=f"Point {i:02d} was made.",
+            created_by=researcher,
+            claim=claim,
+            stance="denies" if i % 3 == 2 else "asserts",
+            speaker=actors[i % 3],
+        )
+        for i in range(30)
+    ]
+    links = [make_contradiction(statements[i], statements[i + 2]) for i in range(0, 27, 3)]
+    d = diagram.build(claim, _statements(claim), links)
+    assert sorted(n.label for n in d.nodes) == ["Actor 0 (10)", "Actor 1 (10)", "Actor 2 (10)"]
+    assert len(d.edges) == len(links)  # actor 0 -> actor 2, each drawn
+    assert "30 statement(s)" not in d.desc and "20 statement(s) assert" in d.desc
+    assert_readable(d)
