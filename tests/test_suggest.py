@@ -146,6 +146,75 @@ def test_transcript_turns():
     assert found[1].exact == "She will not be attending it"
 
 
+def test_participle_clause_is_a_second_statement_by_the_same_speaker():
+    text = (
+        '"Unity means prosperity," she said in the Oval Office, adding that it was time to end '
+        "the sanctions."
+    )
+    first, second = suggest(text, ())
+    assert first.exact == '"Unity means prosperity,"'
+    assert second.exact == "it was time to end the sanctions"
+    assert second.cue.text == "adding" and second.speaker.text == "she"
+
+
+def test_a_second_speaker_in_the_same_sentence():
+    text = "Republicans said the meeting went badly, and Democrats said it was a stunt for the cameras."
+    first, second = suggest(text, ())
+    assert first.exact == "the meeting went badly"
+    assert first.speaker.text == "Republicans"
+    assert second.exact == "it was a stunt for the cameras"
+    assert second.speaker.text == "Democrats"
+
+
+def test_colon_introduces_a_quote_in_the_next_paragraph():
+    text = 'The New York Times reports:\n\n"Just 24 percent of the contributors gave less."'
+    s = only(text, ())
+    assert s.exact.startswith('"Just 24') and s.speaker.text == "The New York Times"
+    assert s.cue.text == ":"
+
+
+def test_quote_signed_with_a_dash():
+    s = only("“Maybe we can build a wall around Donald Trump.” ― Steve Quinlan", ())
+    assert s.speaker.text == "Steve Quinlan" and s.cue.text == "―"
+    assert s.reporting == "direct_quote"
+
+
+def test_doubled_apostrophes_are_quotation_marks():
+    text = "''This isn't tax reform,'' said Douglas Holtz-Eakin, an economist."
+    s = only(text, ())
+    assert s.exact == "''This isn't tax reform,''"
+    assert s.speaker.text == "Douglas Holtz-Eakin"
+
+
+def test_object_of_a_verb_of_judgement_with_a_partial_quote():
+    s = only("Christie blasted Clinton as a “disgrace” on Wednesday during a radio show.", ())
+    assert s.exact == "Clinton as a “disgrace”"
+    assert s.reporting == "partial_quote"
+    assert s.speaker.text == "Christie"
+
+
+def test_noun_cue_with_a_possessor():
+    s = only("Politifact checked Trump’s claim that there have been thousands of shootings.", ())
+    assert s.exact == "there have been thousands of shootings"
+    assert s.speaker.text == "Trump’s"
+
+
+def test_relative_pronoun_speaker_resolves_to_its_antecedent():
+    found = suggest("He cited the study, which notes that 58 companies would owe more in taxes.")
+    s = [x for x in found if x.cue and x.cue.text == "notes"][0]
+    assert s.speaker.text == "which" and s.speaker_name == "study"
+    assert s.exact == "58 companies would owe more in taxes"
+
+
+def test_subject_verb_object_is_suggested_with_a_low_score():
+    s = only("Donald Trump attacked Machado in early-morning tweets.", ())
+    assert s.exact == "Machado in early-morning tweets" or s.exact == "Machado"
+    assert s.speaker.text == "Donald Trump"
+    assert s.score < 0.6
+    quote = only('"We will not seek an escalation," al-Sadr said on Thursday.')
+    assert quote.score > s.score
+
+
 def test_no_suggestion_without_a_cue_or_quote():
     assert suggest("The offensive sparked fighting in other cities.\n\nIt ended on Sunday.") == []
     assert suggest("") == []

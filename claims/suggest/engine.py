@@ -548,9 +548,9 @@ class _Finder:
         """ "Trump's claim that X", "criticism that X": the speaker is the possessor, if any."""
         text = self.text
         np = None
-        head = text[max(us, cs - 3) : cs].rstrip()
-        if head.endswith(("'s", "’s")):
-            np = left_np(text, us, cs)
+        owner = _POSSESSOR_RE.search(text, us, cs)
+        if owner:
+            np = NP(owner.start(1), owner.end(1), owner.group(1))
         end = _clause_end(text, us, ue, ce, local)
         comma = text.find(",", ce, end)
         if comma > 0 and not Q.inside_quote(comma, local) and _words(text, ce, comma) >= 4:
@@ -563,7 +563,12 @@ class _Finder:
         text = self.text
         if _words(text, us, cs) > 10:
             return None
-        np = right_np(text, us, cs)
+        np = None
+        verb = re.search(r"\s([a-z]+)\s*$", text[us:cs])
+        if verb and (verb.group(1) in C.FORM_TO_LEMMA or verb.group(1).endswith(("ed", "s"))):
+            np = left_np(text, us, us + verb.start(1))  # "The New York Times reports:"
+        if np is None:
+            np = right_np(text, us, cs)
         if np is None:
             return None
         if after:
@@ -672,6 +677,8 @@ _VERB_RE = re.compile(
 )
 
 
+# "Donald Trump’s claim that": the possessor, a run of capitalised words before ’s
+_POSSESSOR_RE = re.compile(r"((?:[A-Z][\w.’'-]*\s+){0,3}[A-Z][\w.-]*['’]s)\s+(?:\w+\s+)?$")
 _DATELINE_RE = re.compile(r"[A-Z][A-Z .'’-]+(?:,[^—–-]{0,40})?\s*(?:--|—|–|―)\s*")
 _SV_RE = re.compile(
     r"\s+(?:(?:has|have|had|also|then|again|publicly|repeatedly|\w+ly)\s+){0,2}"

@@ -401,7 +401,10 @@ class Resolver:
         """The Mention for a noun phrase and the speaker's display name."""
         phrase = np.text
         if phrase.lower() in RELATIVES:
-            ante = left_np(text, max(0, np.start - 150), np.start)
+            before = np.start
+            while before > 0 and text[before - 1] in " ,\n":
+                before -= 1
+            ante = left_np(text, max(0, before - 150), before)
             if ante is not None and ante.text.lower() not in RELATIVES:
                 _m, name = self.mention(text, ante, remember=False)
                 return Mention(np.start, np.end, phrase, _m.actor_id), name
