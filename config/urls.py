@@ -17,6 +17,9 @@ def favicon(request: HttpRequest) -> HttpResponse:
     return redirect(static("claims/favicon.svg"), permanent=True)
 
 
+# Database trouble answers 503 with what happened; anything else the plain 500 page.
+handler500 = "claims.views.errors.server_error"
+
 urlpatterns = [
     path("", include("claims.views.health")),
     path("favicon.ico", favicon),

@@ -26,8 +26,14 @@
   }
 
   document.addEventListener("htmx:responseError", function (event) {
-    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    var xhr = event.detail.xhr;
+    var status = xhr ? xhr.status : 0;
     var text = MESSAGES[status];
+    // 503: the server says what happened (the database is read-only, full, busy or away)
+    // and that nothing was saved, as one line of plain text.
+    if (status === 503 && /^text\/plain/.test(xhr.getResponseHeader("Content-Type") || "")) {
+      text = xhr.responseText;
+    }
     if (!text) {
       text = status >= 500
         ? "The server failed to do this (error " + status + "). Try again; if it keeps failing, tell an administrator."
