@@ -12,6 +12,9 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client
 
+# the API tests' token clients (researcher_api, editor_api, ...): tests/api_helpers.py
+pytest_plugins = ["tests.api_helpers"]
+
 CSRF_SECRET = "a" * 32
 
 

@@ -11,13 +11,7 @@ from django.urls import reverse
 
 from claims.models import ApiToken, Claim
 from claims.services.tokens import api_token_create
-from tests.api_helpers import (  # noqa: F401  (fixtures)
-    TokenClient,
-    editor_api,
-    outsider_api,
-    researcher_api,
-    send_json,
-)
+from tests.api_helpers import TokenClient, send_json
 
 pytestmark = pytest.mark.django_db
 
@@ -178,7 +172,9 @@ def test_token_use_is_recorded(researcher):
 # --- docs and the OpenAPI document -------------------------------------------------------------
 
 
-def test_docs_page_is_served_by_the_app_for_members(researcher_client, anon_client, outsider_client):
+def test_docs_page_is_served_by_the_app_for_members(
+    researcher_client, anon_client, outsider_client
+):
     response = researcher_client.get("/api/docs")
     assert response.status_code == 200
     html = response.content.decode()

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
-from claims.api.schemas import ListFilters
+from claims.api.schemas import MAX_ID, ListFilters
 
 
 def page_of(qs: QuerySet, filters: ListFilters, rows=None) -> dict:
@@ -24,6 +24,8 @@ def page_of(qs: QuerySet, filters: ListFilters, rows=None) -> dict:
 
 
 def get_or_404(qs, pk: int, what: str) -> Model:
+    if not 0 < pk <= MAX_ID:
+        raise Http404(f"There is no {what} #{pk}.")
     try:
         return qs.get(pk=pk)
     except qs.model.DoesNotExist:

@@ -25,6 +25,7 @@ ContradictionKind = Literal[tuple(Contradiction.Kind.values)]
 ContradictionStatus = Literal[tuple(Contradiction.Status.values)]
 
 MAX_PAGE_SIZE = 100
+MAX_ID = 2**63 - 1  # the database's bigint: larger ids are refused, not sent to the database
 
 
 def _username(user) -> str | None:
@@ -117,8 +118,10 @@ class SourceFilters(ListFilters):
     kind: SourceKind | None = None
     published_after: datetime.date | None = Field(None, description="On or after this date.")
     published_before: datetime.date | None = Field(None, description="On or before this date.")
-    actor: int | None = Field(None, ge=1, description="Sources where this actor speaks.")
-    claim: int | None = Field(None, ge=1, description="Sources with statements on this claim.")
+    actor: int | None = Field(None, ge=1, le=MAX_ID, description="Sources where this actor speaks.")
+    claim: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Sources with statements on this claim."
+    )
 
 
 class SourceFields(Schema):
@@ -214,8 +217,10 @@ class ActorPage(Schema):
 
 class ActorFilters(ListFilters):
     kind: ActorKind | None = None
-    source: int | None = Field(None, ge=1, description="Actors speaking in this source.")
-    claim: int | None = Field(None, ge=1, description="Actors with statements on this claim.")
+    source: int | None = Field(None, ge=1, le=MAX_ID, description="Actors speaking in this source.")
+    claim: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Actors with statements on this claim."
+    )
 
 
 class ActorIn(Schema):
@@ -306,8 +311,12 @@ class ClaimPage(Schema):
 class ClaimFilters(ListFilters):
     status: ClaimStatus | None = None
     verdict: Verdict | None = None
-    actor: int | None = Field(None, ge=1, description="Claims this actor made statements on.")
-    source: int | None = Field(None, ge=1, description="Claims with statements in this source.")
+    actor: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Claims this actor made statements on."
+    )
+    source: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Claims with statements in this source."
+    )
     created_after: datetime.date | None = None
     created_before: datetime.date | None = None
 
@@ -389,9 +398,9 @@ class StatementPage(Schema):
 
 
 class StatementFilters(ListFilters):
-    source: int | None = Field(None, ge=1)
-    actor: int | None = Field(None, ge=1, description="Speaker or via.")
-    claim: int | None = Field(None, ge=1)
+    source: int | None = Field(None, ge=1, le=MAX_ID)
+    actor: int | None = Field(None, ge=1, le=MAX_ID, description="Speaker or via.")
+    claim: int | None = Field(None, ge=1, le=MAX_ID)
     stance: Stance | None = None
     reporting: Reporting | None = None
     said_after: datetime.date | None = None
@@ -400,17 +409,19 @@ class StatementFilters(ListFilters):
 
 
 class StatementFields(Schema):
-    speaker: int = Field(..., ge=1, description="Actor id.")
-    via: int | None = Field(None, ge=1, description="Actor id of the spokesperson or reader.")
+    speaker: int = Field(..., ge=1, le=MAX_ID, description="Actor id.")
+    via: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Actor id of the spokesperson or reader."
+    )
     reporting: Reporting = "reported"
-    claim: int | None = Field(None, ge=1)
+    claim: int | None = Field(None, ge=1, le=MAX_ID)
     stance: Stance | Literal[""] = ""
     said_on: datetime.date | None = None
     summary: str = ""
 
 
 class StatementIn(StatementFields):
-    source: int = Field(..., ge=1)
+    source: int = Field(..., ge=1, le=MAX_ID)
     offsets: Literal["utf16", "codepoints"] = Field(
         ..., description="The unit of start and end: UTF-16 code units or code points."
     )
@@ -427,10 +438,10 @@ class StatementPut(StatementFields):
 
 class StatementPatch(Schema):
     version: int = Field(..., ge=1)
-    speaker: int | None = Field(None, ge=1)
-    via: int | None = Field(None, ge=1)
+    speaker: int | None = Field(None, ge=1, le=MAX_ID)
+    via: int | None = Field(None, ge=1, le=MAX_ID)
     reporting: Reporting | None = None
-    claim: int | None = Field(None, ge=1)
+    claim: int | None = Field(None, ge=1, le=MAX_ID)
     stance: Stance | Literal[""] | None = None
     said_on: datetime.date | None = None
     summary: str | None = None
@@ -490,17 +501,23 @@ class ContradictionPage(Schema):
 class ContradictionFilters(ListFilters):
     status: ContradictionStatus | None = None
     kind: ContradictionKind | None = None
-    claim: int | None = Field(None, ge=1)
-    actor: int | None = Field(None, ge=1, description="Speaker or via of either statement.")
-    source: int | None = Field(None, ge=1, description="Either statement is in this source.")
-    statement: int | None = Field(None, ge=1)
+    claim: int | None = Field(None, ge=1, le=MAX_ID)
+    actor: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Speaker or via of either statement."
+    )
+    source: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Either statement is in this source."
+    )
+    statement: int | None = Field(None, ge=1, le=MAX_ID)
     created_after: datetime.date | None = None
     created_before: datetime.date | None = None
 
 
 class ContradictionIn(Schema):
-    first: int = Field(..., ge=1, description="The statement that contradicts (answers).")
-    second: int = Field(..., ge=1)
+    first: int = Field(
+        ..., ge=1, le=MAX_ID, description="The statement that contradicts (answers)."
+    )
+    second: int = Field(..., ge=1, le=MAX_ID)
     kind: ContradictionKind
     rationale: str = ""
 
@@ -509,14 +526,14 @@ class ContradictionPut(Schema):
     version: int = Field(..., ge=1)
     kind: ContradictionKind
     rationale: str = ""
-    claim: int | None = Field(None, ge=1)
+    claim: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class ContradictionPatch(Schema):
     version: int = Field(..., ge=1)
     kind: ContradictionKind | None = None
     rationale: str | None = None
-    claim: int | None = Field(None, ge=1)
+    claim: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 # --- notes -------------------------------------------------------------------------------------
@@ -551,16 +568,16 @@ class NotePage(Schema):
 
 
 class NoteFilters(ListFilters):
-    claim: int | None = Field(None, ge=1)
-    contradiction: int | None = Field(None, ge=1)
+    claim: int | None = Field(None, ge=1, le=MAX_ID)
+    contradiction: int | None = Field(None, ge=1, le=MAX_ID)
     created_after: datetime.date | None = None
     created_before: datetime.date | None = None
 
 
 class NoteIn(Schema):
     body: str = Field(..., min_length=1, max_length=20000)
-    claim: int | None = Field(None, ge=1)
-    contradiction: int | None = Field(None, ge=1)
+    claim: int | None = Field(None, ge=1, le=MAX_ID)
+    contradiction: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class NoteUpdate(Schema):

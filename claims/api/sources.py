@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Status
@@ -42,7 +43,7 @@ CURRENT = {Source: lambda pk: SourceDetail.from_orm(_detail(pk)).model_dump(mode
 @router.get("/", response=SourcePage, summary="List sources")
 def source_list(request: HttpRequest, filters: Query[SourceFilters]):
     """Newest first. `q` searches title, publisher, byline and dateline (as the sources page)."""
-    qs = sources().defer("text", "notes").order_by("-created_at", "-id")
+    qs = sources().defer("text").order_by("-created_at", "-id")
     if q := filters.q.strip():
         qs = qs.filter(
             Q(title__icontains=q)
@@ -74,7 +75,12 @@ def source_add(request: HttpRequest, payload: SourceIn):
     """The text is normalised once (NFC, LF line ends); statement offsets index into it."""
     require_perm(request, "claims.add_source", "Your role does not allow importing sources.")
     fields = payload.model_dump(exclude={"text"})
-    source = source_create(user=request.user, text=payload.text, **fields)
+    try:
+        source = source_create(user=request.user, text=payload.text, **fields)
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            raise
+        raise ValidationError({"text": exc.messages}) from None  # the text's own checks
     return Status(201, _detail(source.pk))
 
 

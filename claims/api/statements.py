@@ -6,6 +6,7 @@ a span whose quote does not match (422): nothing is saved at a guess."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Status
@@ -87,7 +88,10 @@ def statement_read(request: HttpRequest, statement_id: int):
 
 
 def _people_and_claim(fields: dict) -> dict:
-    """Ids in the body -> records, with a message on the field that names a missing one."""
+    """Ids in the body -> records, with a message on the field that names a missing one.
+    A stance without a claim is refused (the service would drop it without a word)."""
+    if fields.get("stance") and fields.get("claim") is None:
+        raise ValidationError({"claim": "A stance needs a claim: give the claim's id."})
     return {
         **fields,
         "speaker": refer(Actor, fields["speaker"], "speaker", "actor"),
