@@ -33,6 +33,15 @@ def _export_formats() -> dict:
     return EXPORT_FORMATS
 
 
+def format_label(job: Job) -> str:
+    from claims.services.bulk_imports import IMPORT_FORMATS
+
+    if job.kind == Job.Kind.IMPORT:
+        return IMPORT_FORMATS.get(job.format, job.format)
+    fmt = _export_formats().get(job.format)
+    return fmt.label if fmt else job.format
+
+
 def may_import(user) -> bool:
     return user.has_perm("claims.add_source")
 
@@ -159,6 +168,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "job": job,
         "waiting_long": job.status == Job.Status.QUEUED and waited > WAITING_HINT_AFTER,
         "created": [(k, n) for k, n in (report.get("created") or {}).items()],
+        "format_label": format_label(job),
     }
     for part in ("skipped", "refused", "notes"):  # (item, reason) pairs; long lists cut
         items = report.get(part) or []
