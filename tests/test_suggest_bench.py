@@ -54,14 +54,14 @@ def test_bench_on_polnear_dev_meets_the_goals():
     figures = _run(str(_polnear()))
     assert set(figures) == KEYS
     assert figures["articles"] == 84 and figures["gold"] == 2192
-    # goals reached
+    # the goals (all met on this split)
     assert figures["quoted_p03"] >= 0.90
+    assert figures["quoted_r03"] >= 0.90
+    assert figures["f03"] >= 0.70
     assert figures["speaker_acc"] >= 0.86
-    # floors under the measured figures (the goals: quoted recall 0.90, F1 0.70)
-    assert figures["quoted_r03"] >= 0.85
+    # floors just under the measured figures
     assert figures["p03"] >= 0.85
-    assert figures["f03"] >= 0.65
-    assert figures["f08"] >= 0.50
+    assert figures["f08"] >= 0.54
 
 
 def test_bench_on_the_seed_article():
