@@ -386,6 +386,10 @@ class _Finder:
             before
             and _gap_ok(text, before[-1].end, cs)
             and not _has_quote(text, before[-1].end, cs)
+            and (
+                _ends_clause(text, before[-1])
+                or not _RELATIVE_GAP_RE.search(text, before[-1].end, cs)
+            )
         ):
             first = before[0] if before[0].start <= us + 1 else before[-1]
             np = None
@@ -535,8 +539,10 @@ class _Finder:
             and (tail_words <= 12 or parenthetical)
         ):
             np = left_np(text, comma + 1, cs) if text[comma + 1 : cs].strip() else None
-            if np is None:
-                np = right_np(text, ce, ue)
+            if np is None and not text[comma + 1 : cs].strip():
+                np = right_np(text, ce, ue)  # ", said Smith." (the speaker after the cue)
+                if np is not None and not _ends_soon(text, np.end, ue):
+                    np = None
             if np is not None:
                 rep = _reporting(text, *_strip(text, us, comma), local, lemma)
                 score = 0.75 if lemma in C.STRONG else 0.5
@@ -698,6 +704,25 @@ def _verb_before(text: str, start: int, end: int, quotes: list[Q.Quote]) -> tupl
             continue
         best = (m.start(), m.end())
     return best
+
+
+_RELATIVE_GAP_RE = re.compile(r"\b(?:who|which|that)\b")
+
+
+def _ends_soon(text: str, pos: int, ue: int) -> bool:
+    """Whether little more than an appositive or an adjunct follows ``pos`` in the unit."""
+    rest = text[pos:ue]
+    return _words(text, pos, ue) <= 3 or rest.lstrip().startswith((",", "(", "—", "–"))
+
+
+def _ends_clause(text: str, q: Q.Quote) -> bool:
+    """Whether a quotation closes a clause ('"...," he said'), not a name inside one
+    ('his "Keepin' It Real" radio program who said')."""
+    if not q.closed:
+        return True
+    inner_end = text[max(q.start, q.end - 4) : q.end]
+    after = text[q.end : q.end + 2].lstrip(" ")
+    return any(ch in ",.?!…—–" for ch in inner_end) or after[:1] in {",", "—", "–", "―", ""}
 
 
 def _gap_ok(text: str, s: int, e: int) -> bool:

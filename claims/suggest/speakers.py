@@ -281,7 +281,8 @@ def right_np(text: str, start: int, end: int, any_phrase: bool = False) -> NP | 
 
 def _speaker_noun(word: str) -> bool:
     low = word.lower()
-    return low in ORG_WORDS or low in SPEAKER_NOUNS or low.rstrip("s") in SPEAKER_NOUNS
+    singular = low[:-3] + "y" if low.endswith("ies") else low.rstrip("s")
+    return any(w in ORG_WORDS or w in SPEAKER_NOUNS for w in (low, singular))
 
 
 def split_via(text: str, np: NP) -> tuple[NP, NP | None]:
