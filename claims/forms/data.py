@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -36,6 +37,18 @@ def _export_choices() -> list[tuple[str, str]]:
 
 
 class ImportForm(forms.Form):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        most = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        self.fields["files"].help_text = self.fields["files"].help_text.format(most=most)
+        self.fields["files"].widget.attrs.update(
+            {
+                "data-max-files": most,
+                "data-max-bytes": settings.JOBS_UPLOAD_MAX_BYTES,
+                "aria-describedby": "id_files-check",
+            }
+        )
+
     format = forms.ChoiceField(label="Format", choices=_import_choices)
     files = MultipleFileField(
         label="Files",
@@ -43,7 +56,8 @@ class ImportForm(forms.Form):
         help_text=(
             "Several files, or one .zip of them: articles as .txt, .md or .html (one source "
             "each); brat .txt with its .ann; W3C Web Annotation .jsonld; our CSV or JSON Lines. "
-            "At most 100 files in one go: put more in a .zip."
+            "At most {most} files in one go: put more in a .zip (unpacked on the server, "
+            "within limits on its size and file count)."
         ),
         widget=MultipleFileInput(
             attrs={"accept": ".zip,.txt,.md,.markdown,.html,.htm,.ann,.json,.jsonld,.jsonl,.csv"}

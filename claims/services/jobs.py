@@ -23,7 +23,6 @@ from django.utils.text import get_valid_filename
 from claims.models import Claim, Job, Source
 
 PROGRESS_EVERY = 0.5  # seconds between progress writes
-MAX_UPLOAD_FILES = 500
 
 # Failures whose message is meant for the user (bad data, not a bug): shown as they are.
 USER_ERRORS: tuple[type[BaseException], ...] = (
@@ -62,10 +61,10 @@ def job_start_import(*, user, fmt: str, files: Iterable[UploadedFile]) -> Job:
     files = list(files)
     if not files:
         raise ValidationError("Choose at least one file (several files, or one .zip).")
-    if len(files) > MAX_UPLOAD_FILES:
+    most = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+    if most is not None and len(files) > most:
         raise ValidationError(
-            f"{len(files):,} files is too many at once (at most {MAX_UPLOAD_FILES}); "
-            "put them in a .zip."
+            f"{len(files):,} files is too many at once (at most {most}); put them in a .zip."
         )
     size = sum(f.size or 0 for f in files)
     limit = settings.JOBS_UPLOAD_MAX_BYTES

@@ -121,3 +121,23 @@ def test_upload_a_zip_watch_the_progress_and_download_an_export(
         "Flood warning for the river towns",
     ]
     assert all(r["text_sha256"] and r["text"] for r in sources)
+
+
+def test_too_many_files_are_refused_before_the_upload(page: Page, live_server, tmp_path):
+    make_user("researcher", "Researchers")
+    paths = []
+    for n in range(101):
+        path = tmp_path / f"a{n}.txt"
+        path.write_text(f"Article {n}\n")
+        paths.append(str(path))
+    login(page, live_server, "researcher")
+    page.goto(f"{live_server.url}/data/import/")
+    page.get_by_label("Files").set_input_files(paths)
+    note = page.locator("#id_files-check")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("101 files is too many at once (at most 100)")
+    page.get_by_role("button", name="Import").click()
+    page.wait_for_timeout(500)  # a submit that went through would have left the page by now
+    assert page.url.endswith("/data/import/")  # nothing was sent
+    assert not Job.objects.exists()
+    assert page.dialogs == []
