@@ -211,7 +211,11 @@ class _Finder:
         tense and its object. PolNeAR counts these as attributions (of acts of speech or
         stance); the score is low, so a researcher can tell them from quotes."""
         text = self.text
-        np = right_np(text, us, min(ue, us + 100))
+        start = us
+        lead = _LEAD_RE.match(text, us, min(ue, us + 100))
+        if lead:
+            start = lead.end()  # "In a speech on Friday, Clinton laid out her proposals"
+        np = right_np(text, start, min(ue, start + 100))
         if np is None or np.text.lower() in DETERMINERS:
             return
         if not (np.text[:1].isupper() or np.text.lower() in PRONOUNS):
@@ -686,6 +690,11 @@ _VERB_RE = re.compile(
 # "Donald Trump’s claim that": the possessor, a run of capitalised words before ’s
 _POSSESSOR_RE = re.compile(r"((?:[A-Z][\w.’'-]*\s+){0,3}[A-Z][\w.-]*['’]s)\s+(?:\w+\s+)?$")
 _DATELINE_RE = re.compile(r"[A-Z][A-Z .'’-]+(?:,[^—–-]{0,40})?\s*(?:--|—|–|―)\s*")
+# An introductory phrase before the subject: "In a speech Friday, ", "On Monday, "
+_LEAD_RE = re.compile(
+    r"(?:In|On|At|During|After|Before|Last|Earlier|Later|Meanwhile|Instead|Still|Yet|Also|"
+    r"Since|Following|Speaking|Asked|Writing)\b[^,;:.\"“]{0,80},\s*"
+)
 _SV_RE = re.compile(
     r"\s+(?:(?:has|have|had|also|then|again|publicly|repeatedly|\w+ly)\s+){0,2}"
     r"([a-z]{3,}(?:ed|es|s))\s+(?!(?:to|in|on|at|by|for|from|with|into|of|up|down|out|over)\b)"
