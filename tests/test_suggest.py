@@ -215,6 +215,13 @@ def test_subject_verb_object_is_suggested_with_a_low_score():
     assert quote.score > s.score
 
 
+def test_cue_in_parentheses_inside_the_statement():
+    text = "The latest test, North Korea said, was its biggest yet."
+    s = only(text, ())
+    assert s.exact == "The latest test, North Korea said, was its biggest yet"
+    assert s.speaker.text == "North Korea" and s.cue.text == "said"
+
+
 def test_no_suggestion_without_a_cue_or_quote():
     assert suggest("The offensive sparked fighting in other cities.\n\nIt ended on Sunday.") == []
     assert suggest("") == []

@@ -476,8 +476,21 @@ class _Finder:
                 block,
             ):
                 return 0
-        # S C (that) X
+        # X1, S C, X2.  (the cue in parentheses inside the statement: the content is both sides)
         np = left_np(text, us, cs)
+        if (
+            np is not None
+            and text[us : np.start].rstrip().endswith(",")
+            and text[ce:ue].lstrip().startswith(",")
+            and _words(text, us, np.start) >= 2
+            and lemma in C.PROPOSITION_VERBS
+            and not _SUBORDINATE_RE.match(text, us)
+        ):
+            end = _clause_end(text, us, ue, ce, local)
+            rep = _reporting(text, *_strip(text, us, end), local, lemma)
+            if self.add(us, end, rep, np, (cs, ce), 0.75, block):
+                return 0
+        # S C (that) X
         first = self.unit_start
         if np is None and _AND_AUX_RE.search(text, us, cs):
             np = right_np(text, first, cs)  # "Cruz exhorted X and said Y": the sentence's subject
