@@ -309,7 +309,9 @@ _AMBIGUOUS_RE = re.compile(r"\b(" + "|".join(sorted(AMBIGUOUS)) + r")\s+that\b")
 _THAT_VERB_RE = re.compile(r"\b([a-z]{3,}(?:ed|es|s))\s+that\b")
 # A name or pronoun right before a present-tense verb: "Trump insists that", "she contends that"
 _SUBJECT_BEFORE_RE = re.compile(
-    r"(?:\b[A-Z][\w.’'-]*|\b(?:he|she|they|it|we|I|who|which)|\b(?:also|now|still))\s+$"
+    r"(?:\b(?!(?:All|The|A|An|Some|Many|Most|Each|Every|No|Other|These|Those|This|That|Its|"
+    r"Their|His|Her|Our|Your|My)\s)[A-Z][\w.’'-]*|\b(?:he|she|they|it|we|I|who|which)|"
+    r"\b(?:also|now|still))\s+$"
 )
 NOT_VERBS = words(
     """was has is does this thus less unless as yes plus its his us was afterwards towards

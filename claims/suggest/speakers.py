@@ -271,6 +271,13 @@ def right_np(text: str, start: int, end: int, any_phrase: bool = False) -> NP | 
     if head.lower() not in DETERMINERS:
         while j > i + 1 and not _cap(toks[j - 1][2]) and not _speaker_noun(toks[j - 1][2]):
             j -= 1
+        if (
+            toks[j - 1][2].endswith(("'s", "’s"))
+            and j < len(toks)
+            and toks[j][2][:1].islower()
+            and toks[j][2].lower() not in BOUNDARY
+        ):
+            j += 1  # "Scott's relatives": the possessor and its noun
     while j > i and toks[j - 1][2].lower() in CONNECTORS:
         j -= 1
     if j == i:
