@@ -32,7 +32,8 @@ from types import SimpleNamespace
 from django.conf import settings
 from django.contrib.auth.context_processors import PermWrapper
 from django.core.cache import cache
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Max, QuerySet, Sum
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
@@ -130,9 +131,18 @@ LINK_VERSION_FIELDS = (
 
 
 def card_versions() -> QuerySet:
-    """Statements as the value rows their card keys are built from (CARD_VERSION_FIELDS):
-    paginate this, then cards_html() the page."""
+    """Statements as the value rows their card keys are built from (CARD_VERSION_FIELDS)."""
     return Statement.objects.values_list(*CARD_VERSION_FIELDS)
+
+
+def card_page(user, statements: QuerySet, per_page: int, number) -> Page:
+    """Page `number` of `statements` (an ordered Statement queryset) as cached card HTML.
+    Counted on `statements` itself (no joins), the page read as version rows."""
+    paginator = Paginator(statements.values_list(*CARD_VERSION_FIELDS), per_page)
+    paginator.count = statements.order_by().count()
+    page = paginator.get_page(number)
+    page.object_list = cards_html(user, list(page.object_list))
+    return page
 
 
 def _viewer(user) -> str:
@@ -148,8 +158,15 @@ def card_keys(user, rows: Sequence[tuple], *, prefix: str = "") -> list[str]:
     ids = [row[0] for row in rows]
     links: dict[int, list] = {pk: [] for pk in ids}
     if ids:
-        touching = Contradiction.objects.filter(Q(first_id__in=ids) | Q(second_id__in=ids))
-        for link in touching.values_list(*LINK_VERSION_FIELDS).order_by("id"):
+        # a UNION of the two indexed lookups: an OR of them scans the table on SQLite
+        as_first = Contradiction.objects.filter(first_id__in=ids).order_by()
+        as_second = Contradiction.objects.filter(second_id__in=ids).order_by()
+        touching = (
+            as_first.values_list(*LINK_VERSION_FIELDS)
+            .union(as_second.values_list(*LINK_VERSION_FIELDS), all=True)
+            .order_by()
+        )
+        for link in sorted(set(touching)):
             for end in (link[1], link[2]):
                 if end in links:
                     links[end].append(tuple(str(x) for x in link))

@@ -12,7 +12,7 @@ from claims import caching
 from claims.access import member_required
 from claims.forms.sources import SourceImportForm
 from claims.forms.statements import StatementForm
-from claims.models import Source
+from claims.models import Source, Statement
 from claims.search import Query, search_sources
 from claims.selectors import paginate, statement_count, suggestions_context
 from claims.services.imports import source_create
@@ -66,12 +66,12 @@ def text_context(source: Source) -> dict:
 
 def cards_context(request: HttpRequest, source: Source) -> dict:
     """One page of cards, each rendered once per version (claims/caching.py)."""
-    page = paginate(
-        request,
-        caching.card_versions().filter(source=source).order_by("start", "-end", "id"),
+    page = caching.card_page(
+        request.user,
+        Statement.objects.filter(source=source).order_by("start", "-end", "id"),
         CARDS_PER_PAGE,
+        request.GET.get("page"),
     )
-    page.object_list = caching.cards_html(request.user, list(page.object_list))
     return {"source": source, "cards": page}
 
 
