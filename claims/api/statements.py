@@ -7,7 +7,8 @@ a span whose quote does not match (422): nothing is saved at a guess."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Substr
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
@@ -36,7 +37,10 @@ def statements() -> QuerySet:
 
 
 def _detail(pk: int) -> Statement:
-    return get_or_404(statements().select_related("source"), pk, "statement")
+    """One statement, with its source's text only up to the span's end (for the UTF-16
+    offsets): a statement near the start of a long article does not read all of it."""
+    qs = statements().annotate(_text=Substr("source__text", 1, F("end")))
+    return get_or_404(qs, pk, "statement")
 
 
 CURRENT = {Statement: lambda pk: StatementOut.from_orm(_detail(pk)).model_dump(mode="json")}
