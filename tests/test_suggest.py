@@ -222,6 +222,16 @@ def test_cue_in_parentheses_inside_the_statement():
     assert s.speaker.text == "North Korea" and s.cue.text == "said"
 
 
+def test_headline_in_title_case():
+    text = (
+        "Obama Says Museum Will Tell of ‘Suffering and Delight.’\n\nThe museum opened on Saturday."
+    )
+    s = only(text, ())
+    assert s.exact == "Museum Will Tell of ‘Suffering and Delight.’"
+    assert s.speaker.text == "Obama" and s.cue.text == "Says"
+    assert s.reporting == "partial_quote"
+
+
 def test_no_suggestion_without_a_cue_or_quote():
     assert suggest("The offensive sparked fighting in other cities.\n\nIt ended on Sunday.") == []
     assert suggest("") == []

@@ -626,6 +626,32 @@ class _Finder:
         rep = _reporting(text, *_strip(text, s, e), local, C.ACCORDING_TO)
         return 0 if self.add(s, e, rep, np, (cs, ce), 0.7, block) else None
 
+    def headline(self, hs: int, he: int) -> None:
+        """A title in headline style: 'Obama Says Museum Will Tell of ...', 'Black Lawmakers
+        Rip Trump As A ‘Disgusting Fraud.’' The verb is the first capitalised cue or
+        present-tense word after the subject; headline single quotes are quotations."""
+        text = self.text
+        if _words(text, hs, he) > 25:
+            return
+        words = list(re.finditer(r"[A-Za-z][\w’'-]*", text[hs:he]))
+        for k, m in enumerate(words[1:-1], start=1):
+            low = m.group().lower()
+            verb = low in C.FORM_TO_LEMMA or (
+                re.fullmatch(r"[a-z]{3,}[^su's]s", low) is not None and m.group()[0].isupper()
+            )
+            if not verb or low in C.NOT_VERBS:
+                continue
+            vs, ve = hs + m.start(), hs + m.end()
+            np = right_np(text, hs, vs, any_phrase=True)
+            if np is None or np.end < hs + words[k - 1].end():
+                return
+            rest = hs + words[k + 1].start()
+            rep = REPORTED
+            if Q.has_mark(text, rest, he) or "‘" in text[rest:he]:
+                rep = PARTIAL_QUOTE
+            self.add(rest, he, rep, np, (vs, ve), 0.4, 0, min_words=1)
+            return
+
     def turn(self, ps: int, pe: int, m: re.Match[str], block: int) -> None:
         name_s, name_e = m.span(1)
         np = NP(name_s, name_e, self.text[name_s:name_e])
@@ -796,12 +822,15 @@ def find(text: str, actors: Sequence[ActorEntry] = ()) -> list[Suggestion]:
             finder.turn(block[0], pe, m, bi)
             continue
         us_list = Q.units(text, block, quotes)
+        before = len(finder.out)
         skip = 0
         for ui, (us, ue) in enumerate(us_list):
             if skip:
                 skip -= 1
                 continue
             skip = finder.unit(us, ue, quotes, bi, us_list[ui + 1 :])
+        if bi == 0 and len(finder.out) == before:
+            finder.headline(*block)
     finder.out.sort(key=lambda s: (s.start, s.end))
     return finder.out
 
