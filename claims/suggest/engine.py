@@ -680,6 +680,7 @@ _SUBORDINATE_RE = re.compile(
 # Where the object of "attacked", "called", "acknowledged" ends: an adjunct or a new clause.
 _OBJECT_END_RE = re.compile(
     r",\s+(?:which|who|although|though|but|and|while|as|because|in|on|at|during|after|before)\b"
+    r"|\s(?:--|—|–)\s"
     r"|\s(?:during|on (?:Monday|Tuesday|Wednesday|Thursday|Friday|"
     r"Saturday|Sunday)|after|before|because|since|while|although)\b"
 )

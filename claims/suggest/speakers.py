@@ -17,8 +17,10 @@ from .types import ActorEntry, Mention
 
 TOKEN_RE = re.compile(
     r"(?:[A-Za-z]\.){2,}|(?:Mr|Mrs|Ms|Dr|Gov|Sen|Rep|St|Jr|Sr|Gen|Lt|Col|Sgt|Capt|Prof|Rev)\."
-    r"|[\w’'&-]+|[^\w\s]"
+    r"|[\w’'&]+(?:-[\w’'&]+)*-?|--|[^\w\s]"
 )
+# Marks that set off an appositive: "Kall -- co-editor of ... -- said"
+APPOSITIVE_MARKS = frozenset({",", "--", "—", "–"})
 
 PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
 GROUP_PRONOUNS = frozenset({"they", "it", "we"})
@@ -144,7 +146,7 @@ def left_np(text: str, start: int, end: int) -> NP | None:
     if i < 0:
         return None
     last = i
-    if toks[i][2] == ",":
+    if toks[i][2] in APPOSITIVE_MARKS:
         return _appositive_subject(text, toks, i)
     if toks[i][2] == ")":
         # "Gov. Mike Pence (R-IN) said": step over a short parenthesis
@@ -197,10 +199,14 @@ def left_np(text: str, start: int, end: int) -> NP | None:
 
 def _appositive_subject(text: str, toks: list, comma: int) -> NP | None:
     """'Saleh al-Ageili, a spokesman for the bloc, said': the name before the appositive."""
+    mark = toks[comma][2]
+    stops = {",", "“", "”", '"', "(", ")", ";", ":", "--", "—", "–"}
+    if mark != ",":
+        stops = {mark, "“", "”", '"', ";", ":"}  # a dash appositive may hold commas
     k = comma - 1
-    while k >= 0 and toks[k][2] not in {",", "“", "”", '"', "(", ")", ";", ":"} and comma - k < 16:
+    while k >= 0 and toks[k][2] not in stops and comma - k < (16 if mark == "," else 30):
         k -= 1
-    if k < 0 or toks[k][2] != "," or comma - k < 2:
+    if k < 0 or toks[k][2] != mark or comma - k < 2:
         return None
     appositive = toks[k + 1][2].lower()
     inner = left_np(text, toks[0][0], toks[k][0])
