@@ -17,7 +17,7 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 
 ## Install, load the demo data into SQLite and serve it on http://127.0.0.1:8000/
 demo: $(VENV)/.installed
-	$(PY) manage.py demo
+	DJANGO_DEBUG=1 $(PY) manage.py demo
 
 ## Install the test tools (and Debian's Chromium for the browser tests) and run every test
 test: $(VENV)/.installed-dev

@@ -230,4 +230,3 @@ def new_statement_card(user, statement: Statement, *, prefix: str = "saved-") ->
         "contradictions_as_second": Contradiction.objects.none(),
     }
     return render_card(user, statement, prefix=prefix, saved=True)
-

@@ -274,7 +274,6 @@ def validate_verdict_decision(verdict: str, rationale: str) -> None:
         raise ValidationError({"rationale": VERDICT_NEEDS_RATIONALE})
 
 
-
 class Claim(Versioned):
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -392,6 +391,12 @@ class Statement(Versioned):
     stance = models.CharField(max_length=10, choices=Stance, blank=True)
     said_on = models.DateField("date said", null=True, blank=True)
     summary = models.TextField(blank=True)
+
+    # Kept from imports (brat): the reporting words ("said", "according to") and how the
+    # text names the speaker ("he", "a source"): a pronoun resolved to an earlier named
+    # speaker, or a speaker left to the researcher (the "Unknown speaker" actor), shows it.
+    cue = models.CharField("cue words", max_length=200, blank=True)
+    speaker_mention = models.CharField("speaker as written", max_length=200, blank=True)
     created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="statements")
     history = HistoricalRecords()
 
@@ -475,12 +480,6 @@ class Statement(Versioned):
                 self.prefix, self.suffix = anchor.prefix, anchor.suffix
         if errors:
             raise ValidationError(errors)
-
-    # Kept from imports (brat): the reporting words ("said", "according to") and how the
-    # text names the speaker ("he", "a source"): a pronoun resolved to an earlier named
-    # speaker, or a speaker left to the researcher (the "Unknown speaker" actor), shows it.
-    cue = models.CharField("cue words", max_length=200, blank=True)
-    speaker_mention = models.CharField("speaker as written", max_length=200, blank=True)
 
 
 # --- contradictions ----------------------------------------------------------
@@ -614,102 +613,6 @@ class Note(models.Model):
         return anchoring._short(self.body, 60)
 
 
-# --- suggestions (issue 10) ----------------------------------------------------
-
-
-class SuggestedStatement(models.Model):
-    """A statement the suggestion engine (claims.suggest) found in a source's text.
-
-    Nothing here is a statement until a person accepts it: accepting records a
-    Statement through the statement service and links it here; dismissing hides it
-    for good (a refresh of the source keeps it dismissed). Mentions (speaker, via,
-    cue) are spans of the source text, in code points like a statement's anchor.
-    """
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        ACCEPTED = "accepted", "Accepted"
-        DISMISSED = "dismissed", "Dismissed"
-
-    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="suggestions")
-    start = models.PositiveIntegerField()
-    end = models.PositiveIntegerField()
-    exact = models.TextField("quote")
-    prefix = models.CharField(max_length=64, blank=True)
-    suffix = models.CharField(max_length=64, blank=True)
-    reporting = models.CharField(
-        "how reported",
-        max_length=20,
-        choices=Statement.Reporting,
-        default=Statement.Reporting.REPORTED,
-    )
-    speaker_start = models.PositiveIntegerField(null=True, blank=True)
-    speaker_end = models.PositiveIntegerField(null=True, blank=True)
-    speaker_text = models.CharField("speaker mention", max_length=300, blank=True)
-    speaker = models.ForeignKey(
-        Actor, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    speaker_name = models.CharField(max_length=300, blank=True)
-    via_start = models.PositiveIntegerField(null=True, blank=True)
-    via_end = models.PositiveIntegerField(null=True, blank=True)
-    via_text = models.CharField("via mention", max_length=300, blank=True)
-    via = models.ForeignKey(
-        Actor, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    cue_start = models.PositiveIntegerField(null=True, blank=True)
-    cue_end = models.PositiveIntegerField(null=True, blank=True)
-    cue_text = models.CharField("reporting cue", max_length=300, blank=True)
-    candidate_claims = models.JSONField(
-        default=list, blank=True, help_text='Ranked close claims: [{"id": 3, "score": 0.7}, ...]'
-    )
-    score = models.FloatField(default=0.0)
-    status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
-    decided_by = models.ForeignKey(
-        USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    statement = models.ForeignKey(
-        Statement,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="suggestions",
-        help_text="The statement it became when accepted.",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["source_id", "start", "end", "id"]
-        indexes = [
-            models.Index(fields=["source", "status", "start"], name="suggestion_source_idx"),
-            models.Index(fields=["statement"], name="suggestion_statement_idx"),
-        ]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["source", "start", "end"], name="suggestion_span_once"
-            ),
-            models.CheckConstraint(
-                condition=Q(end__gt=F("start")),
-                name="suggestion_span_ordered",
-                violation_error_message="The span is empty or reversed.",
-            ),
-            models.CheckConstraint(
-                condition=Q(end=F("start") + Length("exact")),
-                name="suggestion_quote_length",
-                violation_error_message="The quote is not as long as its span.",
-            ),
-            models.CheckConstraint(
-                condition=Q(status="pending") | Q(decided_at__isnull=False),
-                name="suggestion_decision_dated",
-                violation_error_message="A decided suggestion needs the time of the decision.",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        who = self.speaker_name or "unknown speaker"
-        return f"{who}: “{anchoring._short(self.exact, 50)}” ({self.get_status_display()})"
-
-
 # --- background jobs (imports and exports) -------------------------------------
 
 
@@ -816,6 +719,100 @@ class Job(models.Model):
     @property
     def result_path(self):
         return self.folder / self.result_name if self.result_name else None
+
+
+# --- suggestions (issue 10) ----------------------------------------------------
+
+
+class SuggestedStatement(models.Model):
+    """A statement the suggestion engine (claims.suggest) found in a source's text.
+
+    Nothing here is a statement until a person accepts it: accepting records a
+    Statement through the statement service and links it here; dismissing hides it
+    for good (a refresh of the source keeps it dismissed). Mentions (speaker, via,
+    cue) are spans of the source text, in code points like a statement's anchor.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        DISMISSED = "dismissed", "Dismissed"
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="suggestions")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    exact = models.TextField("quote")
+    prefix = models.CharField(max_length=64, blank=True)
+    suffix = models.CharField(max_length=64, blank=True)
+    reporting = models.CharField(
+        "how reported",
+        max_length=20,
+        choices=Statement.Reporting,
+        default=Statement.Reporting.REPORTED,
+    )
+    speaker_start = models.PositiveIntegerField(null=True, blank=True)
+    speaker_end = models.PositiveIntegerField(null=True, blank=True)
+    speaker_text = models.CharField("speaker mention", max_length=300, blank=True)
+    speaker = models.ForeignKey(
+        Actor, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    speaker_name = models.CharField(max_length=300, blank=True)
+    via_start = models.PositiveIntegerField(null=True, blank=True)
+    via_end = models.PositiveIntegerField(null=True, blank=True)
+    via_text = models.CharField("via mention", max_length=300, blank=True)
+    via = models.ForeignKey(
+        Actor, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    cue_start = models.PositiveIntegerField(null=True, blank=True)
+    cue_end = models.PositiveIntegerField(null=True, blank=True)
+    cue_text = models.CharField("reporting cue", max_length=300, blank=True)
+    candidate_claims = models.JSONField(
+        default=list, blank=True, help_text='Ranked close claims: [{"id": 3, "score": 0.7}, ...]'
+    )
+    score = models.FloatField(default=0.0)
+    status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    statement = models.ForeignKey(
+        Statement,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="suggestions",
+        help_text="The statement it became when accepted.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["source_id", "start", "end", "id"]
+        indexes = [
+            models.Index(fields=["source", "status", "start"], name="suggestion_source_idx"),
+            models.Index(fields=["statement"], name="suggestion_statement_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "start", "end"], name="suggestion_span_once"),
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")),
+                name="suggestion_span_ordered",
+                violation_error_message="The span is empty or reversed.",
+            ),
+            models.CheckConstraint(
+                condition=Q(end=F("start") + Length("exact")),
+                name="suggestion_quote_length",
+                violation_error_message="The quote is not as long as its span.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending") | Q(decided_at__isnull=False),
+                name="suggestion_decision_dated",
+                violation_error_message="A decided suggestion needs the time of the decision.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = self.speaker_name or "unknown speaker"
+        return f"{who}: “{anchoring._short(self.exact, 50)}” ({self.get_status_display()})"
 
 
 # --- personal API tokens ---------------------------------------------------------

@@ -157,11 +157,13 @@ def _pg_marks() -> str:
     return "".join(chr(c) for c in ARABIC_MARK_CODES)
 
 
+# '<' and '>' become spaces: PostgreSQL's parser drops anything that looks like an HTML
+# tag ("<script>"), and article text is plain text whose words must all be found.
 PG_FOLD = (
     "CREATE OR REPLACE FUNCTION claims_fold(text) RETURNS text "
     "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $fold$ "
     "SELECT translate(lower(public.unaccent('public.unaccent'::regdictionary, $1)), "
-    f"'{_pg_marks()}', '') $fold$"
+    f"'<>{_pg_marks()}', '  ') $fold$"
 )
 
 

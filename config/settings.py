@@ -1,6 +1,6 @@
 """Settings, read from the environment.
 
-DJANGO_DEBUG        "1" (default, for the demo and development) or "0" for production
+DJANGO_DEBUG        "1" for the demo and development (the Makefile sets it); off unless set
 DJANGO_SECRET_KEY   required when debug is off
 DJANGO_ALLOWED_HOSTS comma-separated; defaults to localhost names in debug
 DATABASE_URL        e.g. postgres://user@127.0.0.1:5432/claims; SQLite file when unset
@@ -25,12 +25,17 @@ def env_flag(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-DEBUG = env_flag("DJANGO_DEBUG", True)
+# Off unless asked for: a forgotten variable must not run production in debug mode with the
+# development key. `make demo` and the test settings turn it on.
+DEBUG = env_flag("DJANGO_DEBUG", False)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off "
+            "(for development, set DJANGO_DEBUG=1)."
+        )
     SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"
 
 ALLOWED_HOSTS = [

@@ -522,3 +522,26 @@ def test_serve_with_worker_stops_the_worker_when_the_server_exits():
     code = serve_with_worker([sys.executable, "-c", "raise SystemExit(0)"], sleeper)
     assert code == 0
     assert time.monotonic() - started < 30  # the 60 s worker was stopped, not waited for
+
+
+def test_prune_jobs_deletes_old_finished_jobs_and_their_files(researcher, jobs_root):
+    import datetime
+
+    from django.utils import timezone
+
+    old = timezone.now() - datetime.timedelta(days=30)
+    done = Job.objects.create(kind="export", format="jsonl", created_by=researcher, status="done")
+    running = Job.objects.create(
+        kind="import", format="files", created_by=researcher, status="running"
+    )
+    recent = Job.objects.create(kind="export", format="aif", created_by=researcher, status="done")
+    Job.objects.filter(pk__in=[done.pk, running.pk]).update(created_at=old)
+    for job in (done, running, recent):
+        job.folder.mkdir(parents=True)
+        (job.folder / "file").write_text("x")
+    (jobs_root / "999999").mkdir()  # a folder whose row is gone
+    out = io.StringIO()
+    call_command("prune_jobs", "--days", "7", stdout=out)
+    assert "Deleted 1 jobs and 2 job folders." in out.getvalue()
+    assert set(Job.objects.values_list("pk", flat=True)) == {running.pk, recent.pk}
+    assert sorted(p.name for p in jobs_root.iterdir()) == sorted([str(running.pk), str(recent.pk)])

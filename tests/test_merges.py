@@ -235,7 +235,8 @@ def test_merge_pages_refuse_bad_input(editor_client, world):
     response = editor_client.post(url, {"version": 1})
     assert response.status_code == 422
     response = editor_client.post(url, {"into": world["claim"].pk, "version": 42})
-    assert response.status_code == 409 and "Someone decided this first" in response.content.decode()
+    assert response.status_code == 409
+    assert "Someone changed this claim since you opened it" in response.content.decode()
     assert Claim.objects.filter(pk=world["claim_dup"].pk).exists()
 
 

@@ -250,9 +250,10 @@ def test_an_edit_conflict_shows_your_version_in_words_not_stored_values(
         f"/statements/{statement.pk}/edit/", data, headers={"HX-Request": "true"}
     )
     assert response.status_code == 409
-    yours = response.content.decode().split("Yours (not saved)")[1].split("</dl>")[0]
-    assert "<dd>Direct quote</dd>" in yours
-    assert "direct_quote" not in yours
+    html = response.content.decode()  # the shared conflict partial: a "yours" column
+    assert "Yours (not saved)" in html
+    assert '<td class="yours">Direct quote</td>' in html
+    assert '<td class="yours">direct_quote</td>' not in html
 
 
 def test_fragment_urls_opened_as_pages_lead_to_the_page(researcher_client):

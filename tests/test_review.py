@@ -262,7 +262,7 @@ def test_second_editor_gets_409_with_the_first_decision(editor_client, seed):
     )
     assert response.status_code == 409
     html = response.content.decode()
-    assert "Someone decided this first" in html
+    assert "Someone changed this contradiction since you opened it" in html  # shared partial
     assert "editor" in html and "confirmed by editor" in html
     assert "Stands." in html and "Does not." in html  # both versions
     x3 = Contradiction.objects.get(pk=seed.x3.pk)

@@ -58,8 +58,18 @@ def settings_dump(**env: str) -> dict:
     return json.loads(result.stdout)
 
 
+def test_debug_is_off_unless_asked_for():
+    """Issue 7.11: a forgotten DJANGO_DEBUG does not run production with the development key."""
+    result = run(["manage.py", "check"])
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+    s = settings_dump(DJANGO_SECRET_KEY=secrets.token_urlsafe(50))
+    assert s["debug"] is False
+    assert settings_dump(DJANGO_DEBUG="1")["debug"] is True
+
+
 def test_default_database_is_sqlite_with_wal_immediate_transactions_and_a_busy_timeout():
-    s = settings_dump()
+    s = settings_dump(DJANGO_DEBUG="1")
     assert s["debug"] is True
     assert s["engine"] == "django.db.backends.sqlite3"
     assert s["options"]["transaction_mode"] == "IMMEDIATE"
@@ -69,7 +79,9 @@ def test_default_database_is_sqlite_with_wal_immediate_transactions_and_a_busy_t
 
 
 def test_database_url_selects_postgresql():
-    s = settings_dump(DATABASE_URL="postgres://someone@db.example.org:5432/claims")
+    s = settings_dump(
+        DJANGO_DEBUG="1", DATABASE_URL="postgres://someone@db.example.org:5432/claims"
+    )
     assert s["engine"] == "django.db.backends.postgresql"
     assert s["name"] == "claims"
 

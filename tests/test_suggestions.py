@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from claims.models import Actor, ActorAlias, Claim, Statement, SuggestedStatement
+from claims.models import Actor, ActorAlias, Statement, SuggestedStatement
 from claims.services.imports import source_create
 from claims.services.suggestions import (
     suggestion_accept,

@@ -15,7 +15,6 @@ from claims.models import Actor, ActorAlias, Claim, Contradiction, Source, State
 from claims.search import Query, search_actors, search_claims
 from claims.services.statements import NewActor
 
-
 STANCE_CHOICES = [("", "none"), *Statement.Stance.choices]
 
 

@@ -144,6 +144,7 @@ REQUIRED = {
     "notes": ["body"],
 }
 ALIAS_SEPARATOR = " | "
+FLUSH_CHARS = 1 << 20  # hand over what is written every MB (sources carry their texts)
 
 
 def columns(table: str) -> list[str]:
@@ -193,7 +194,7 @@ def csv_rows(table: str, records: Iterable[dict], *, header: bool = True) -> Ite
         writer.writerow(names)
     for n, record in enumerate(records, start=1):
         writer.writerow([_csv_cell(record.get(name)) for name in names])
-        if n % 500 == 0:
+        if n % 500 == 0 or buf.tell() > FLUSH_CHARS:
             yield buf.getvalue().encode("utf-8")
             buf.seek(0)
             buf.truncate()

@@ -261,11 +261,14 @@ def _jsonl(scope: Scope, progress: Progress | None) -> Iterator[bytes]:
     counter = _Counter(_count(scope, tables.ORDER), progress)
     for table in tables.ORDER:
         batch: list[bytes] = []
+        size = 0
         for record in counter.counted(READERS[table](scope)):
-            batch.append(tables.jsonl_line(table, record))
-            if len(batch) >= 500:
+            line = tables.jsonl_line(table, record)
+            batch.append(line)
+            size += len(line)
+            if len(batch) >= 500 or size > tables.FLUSH_CHARS:
                 yield b"".join(batch)
-                batch = []
+                batch, size = [], 0
         if batch:
             yield b"".join(batch)
     counter.finish()

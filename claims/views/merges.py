@@ -17,9 +17,9 @@ from django.views.decorators.http import require_http_methods
 from claims.access import editor_required
 from claims.forms.review import MergeForm
 from claims.models import Actor, Claim
-from claims.selectors import format_changes, paginate
+from claims.selectors import paginate
 from claims.services import merges
-from claims.services.review import EditConflict
+from claims.services.conflicts import EditConflict, conflict_context
 
 CANDIDATES_PER_PAGE = 20
 
@@ -53,10 +53,11 @@ def _merge_page(
         "page": candidates,
         "form": form,
         "q": q,
-        "conflict": conflict,
-        "conflict_records": conflict.later_records() if conflict else [],
-        "conflict_changes": format_changes(type(merged), conflict.changes()) if conflict else [],
-        "submitted": {"merge into": form.data.get("into", "")} if conflict else {},
+        **(
+            conflict_context(conflict, {"merge into": form.data.get("into", "")})
+            if conflict
+            else {}
+        ),
     }
     if request.htmx and request.htmx.target == "merge-candidates":
         return render(request, "claims/merge.html#candidates", ctx, status=status)

@@ -27,8 +27,9 @@ from claims.forms.review import (
 from claims.models import Actor, Claim, Contradiction, Source, Statement
 from claims.redirects import next_path
 from claims.search import Query, claim_ids_matching, statement_ids_matching
-from claims.selectors import claim_context, claim_statement_count, format_changes, paginate
+from claims.selectors import claim_context, claim_statement_count, paginate
 from claims.services import review as svc
+from claims.services.conflicts import conflict_context
 
 ITEMS_PER_PAGE = 25
 NOTES_PER_PAGE = 50
@@ -217,12 +218,9 @@ def _respond(
 
 
 def _conflict_ctx(exc: svc.EditConflict, submitted: dict) -> dict:
-    return {
-        "conflict": exc,
-        "conflict_records": exc.later_records(),
-        "conflict_changes": format_changes(type(exc.current), exc.changes()),
-        "submitted": submitted,
-    }
+    """The shared conflict partial's context (claims/conflict.html#conflict), plus what was
+    submitted so the form below it keeps the note that was typed."""
+    return {**conflict_context(exc, submitted), "submitted": submitted}
 
 
 def _contradiction_response(

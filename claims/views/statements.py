@@ -30,6 +30,7 @@ from claims.models import Source, Statement
 from claims.search import Query, search_statements
 from claims.selectors import card_statements
 from claims.services import statements as services
+from claims.services.conflicts import EditConflict, conflict_context
 
 SEARCH_PER_PAGE = 10
 
@@ -126,26 +127,23 @@ def statement_card(request: HttpRequest, pk: int) -> HttpResponse:
     return _cached_card(request, pk, "focus-" if request.GET.get("slot") else "")
 
 
-def _conflict_response(request, conflict: services.StatementConflict, form) -> HttpResponse:
-    """409: their version (stored now) beside yours; the form keeps your values with the
-    current version, so saving again is a deliberate choice."""
+def _conflict_response(request, conflict: EditConflict, form) -> HttpResponse:
+    """409: the shared conflict partial (what you opened, what is stored now, yours); the
+    form keeps your values with the current version, so saving again is a deliberate choice."""
     current = _card(request, conflict.current.pk)
     data = request.POST.copy()
     data["version"] = str(current.version)
     fresh = StatementForm(
         data, source=current.source, statement=current, auto_id=f"edit{current.pk}_%s"
     )
-    yours = dict(getattr(form, "cleaned_data", {}))
-    # shown beside their version, so in the same words: labels, not stored values
-    for field, choices in (("reporting", Statement.Reporting), ("stance", Statement.Stance)):
-        if yours.get(field) in choices.values:
-            yours[field] = choices(yours[field]).label
+    cleaned = getattr(form, "cleaned_data", {})
+    yours = {k: cleaned[k] for k in services.EDITABLE if k in cleaned}
     ctx = {
         "statement": current,
         "source": current.source,
         "form": fresh,
-        "yours": yours,
-        "conflict": True,
+        **conflict_context(conflict, yours),
+        "conflict_keeps_yours": True,
         "nav": "sources",
     }
     template = (
@@ -174,7 +172,7 @@ def statement_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 version=form.cleaned_data["version"],
                 **_service_fields(form.cleaned_data),
             )
-        except services.StatementConflict as conflict:
+        except EditConflict as conflict:
             return _conflict_response(request, conflict, form)
         except ValidationError as exc:
             _form_errors_from(form, exc)
@@ -199,8 +197,8 @@ def statement_delete(request: HttpRequest, pk: int) -> HttpResponse:
             version = None
         try:
             services.statement_delete(user=request.user, statement_id=pk, version=version)
-        except services.StatementConflict as conflict:
-            ctx.update(conflict=True, statement=_card(request, conflict.current.pk))
+        except EditConflict as conflict:
+            ctx.update(conflict_context(conflict), statement=_card(request, conflict.current.pk))
             template = (
                 "claims/statement_delete.html#confirm"
                 if request.htmx

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
+from claims import anchoring
 from claims.access import mark_changeable, member_required
 from claims.forms.statements import StatementForm, SuggestionDecisionForm
 from claims.models import Source, Statement, SuggestedStatement
@@ -252,10 +253,40 @@ def suggestion_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, template, {**ctx, "form": form}, status=422)
 
 
+@require_GET
+@member_required
+def statement_before(request: HttpRequest, pk: int) -> JsonResponse:
+    """The statement that ends last before a UTF-16 offset in the source: what "same speaker
+    as last" and "same claim as last" fall back on before anything was saved on the page."""
+    source = get_object_or_404(Source.objects.only("id", "text"), pk=pk)
+    try:
+        at = anchoring.utf16_to_cp(source.text, int(request.GET.get("before", "")))
+    except (ValueError, anchoring.AnchorError):
+        return JsonResponse({"error": "Give the offset as ?before=<UTF-16 offset>."}, status=400)
+    statement = (
+        Statement.objects.filter(source=source, start__lt=at)
+        .select_related("speaker", "claim")
+        .order_by("-end", "-start", "-id")
+        .first()
+    )
+    if statement is None:
+        return JsonResponse({"statement": None})
+    claim = statement.claim
+    return JsonResponse(
+        {
+            "statement": statement.pk,
+            "speaker": {"id": statement.speaker_id, "name": statement.speaker.name},
+            "claim": {"id": claim.pk, "text": claim.text} if claim else None,
+            "stance": statement.stance,
+        }
+    )
+
+
 urlpatterns = [
     path("sources/<int:pk>/suggestions/", suggestion_list, name="suggestion_list"),
     path("sources/<int:pk>/suggestions/find/", suggestions_find, name="suggestions_find"),
     path("suggestions/<int:pk>/accept/", suggestion_accept, name="suggestion_accept"),
     path("suggestions/<int:pk>/dismiss/", suggestion_dismiss, name="suggestion_dismiss"),
     path("suggestions/<int:pk>/edit/", suggestion_edit, name="suggestion_edit"),
+    path("sources/<int:pk>/statement-before/", statement_before, name="statement_before"),
 ]

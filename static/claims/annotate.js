@@ -88,11 +88,29 @@
     if (quote) quote.readOnly = true;
     form.querySelectorAll(".quote-field + .errorlist").forEach(function (el) { el.remove(); });
     slot.hidden = false;
+    placeUnderSelection(slot);
     slot.scrollIntoView({ block: "nearest" });
     if (focus) {
       var first = form.querySelector('[name="speaker_q"]');
       if (first) first.focus();
     }
+  }
+
+  // On a phone the panel comes after the whole article: float the form right under the
+  // selection instead (CSSOM positioning; CSP forbids only inline style attributes).
+  function placeUnderSelection(slot) {
+    var workspace = document.getElementById("workspace");
+    var sel = window.getSelection();
+    var narrow = window.matchMedia("(max-width: 900px)").matches;
+    if (!narrow || !workspace || !sel || sel.rangeCount === 0 || sel.isCollapsed) {
+      slot.classList.remove("floating");
+      slot.style.top = "";
+      return;
+    }
+    var rect = sel.getRangeAt(0).getBoundingClientRect();
+    var top = rect.bottom - workspace.getBoundingClientRect().top + 8;
+    slot.classList.add("floating");
+    slot.style.top = Math.round(top) + "px";
   }
 
   function onSelectionGesture() {

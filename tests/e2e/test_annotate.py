@@ -124,7 +124,7 @@ def test_record_s5_link_it_to_s3_and_find_it_after_reload(page: Page, live_serve
     expect(form.locator("select[name=speaker]")).to_have_value(str(maliki.pk))
     form.locator("[name=claim_q]").fill("sent envoys")
     expect(form.locator("select[name=claim]")).to_have_value(str(c1.pk))
-    form.locator("select[name=stance]").select_option("denies")
+    form.locator("label.segment", has_text="denies").click()
     form.locator("[name=summary]").fill("Denies sending an envoy to Najaf.")
     form.get_by_role("button", name="Save statement").click()
 

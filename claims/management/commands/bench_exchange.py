@@ -29,7 +29,7 @@ from django.db.models import Count
 
 from claims.benchmarking import current_database_env
 from claims.management.commands.synth import synthesize
-from claims.models import Source, Statement
+from claims.models import Claim, Source, Statement
 
 FORMATS = ["w3c", "claimreview", "aif", "csv-zip", "jsonl"]
 MANAGE = str(Path(settings.BASE_DIR) / "manage.py")
@@ -54,7 +54,13 @@ def run_child(argv: list[str], env: dict[str, str]) -> tuple[float, int, str]:
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(
             [sys.executable, MANAGE, *argv],
-            env={**os.environ, **env},
+            env={
+                **os.environ,
+                # the child runs with this process's settings (debug, key) on `env`'s database
+                "DJANGO_DEBUG": "1" if settings.DEBUG else "0",
+                "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+                **env,
+            },
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -103,6 +109,14 @@ class Command(BaseCommand):
                 f"The database holds {existing} statements, fewer than {n}: "
                 "point SQLITE_PATH or DATABASE_URL at an empty database."
             )
+        if not Claim.objects.exclude(verdict="unrated").exists():
+            # synth gives no verdicts: a quarter of the claims get one, for ClaimReview
+            verdicts = ["true", "mostly_true", "misleading", "false", "unverifiable"]
+            ids = list(Claim.objects.order_by("pk").values_list("pk", flat=True))[::4]
+            for i, verdict in enumerate(verdicts):
+                Claim.objects.filter(pk__in=ids[i :: len(verdicts)]).update(
+                    verdict=verdict, rationale="bench_exchange: a verdict for ClaimReview"
+                )
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         total = Statement.objects.count()
@@ -116,7 +130,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Exports of {total:,} statements ({connection.vendor}); memory is the peak "
             f"resident size of the exporting process (sampled every 20 ms), beside the export of source "
-            f"#{small[0]} ({small[1]} statements):"
+            f"#{small[0]} ({small[1]} statements); ClaimReview covers the "
+            f"{Claim.objects.exclude(verdict='unrated').count():,} claims with a verdict:"
         )
         self.stdout.write(
             f"{'format':<12} {'time':>8} {'size':>12} {'memory':>9} {'one source':>11}"

@@ -85,14 +85,14 @@ class Command(BaseCommand):
                 )
                 for fmt in formats:
                     job = jobs.job_start_export(user=user, fmt=fmt)
-                    self._watch(job, f"export {fmt}", worker.pid, options["timeout"])
+                    self._watch(job, f"export {fmt}", worker, options["timeout"])
                 if options["import_dir"]:
                     upload = _zip_folder(Path(options["import_dir"]))
                     job = jobs.job_start_import(
                         user=user, fmt=options["import_format"], files=[upload]
                     )
                     self._watch(
-                        job, f"import {options['import_format']}", worker.pid, options["timeout"]
+                        job, f"import {options['import_format']}", worker, options["timeout"]
                     )
             finally:
                 worker.terminate()
@@ -103,7 +103,7 @@ class Command(BaseCommand):
         user.groups.add(Group.objects.get(name="Researchers"))
         return user
 
-    def _watch(self, job: Job, label: str, worker_pid: int, timeout: float) -> None:
+    def _watch(self, job: Job, label: str, worker: subprocess.Popen, timeout: float) -> None:
         start = time.monotonic()
         picked = None
         figures: set[tuple[int, int | None]] = set()
@@ -117,6 +117,8 @@ class Command(BaseCommand):
                 figures.add((row["done"], row["total"]))
             if row["status"] in (Job.Status.DONE, Job.Status.FAILED):
                 break
+            if worker.poll() is not None:
+                raise CommandError(f"The worker exited (code {worker.returncode}).")
             if time.monotonic() - start > timeout:
                 raise CommandError(f"{label}: not finished after {timeout:.0f} s.")
             time.sleep(POLL)
@@ -129,7 +131,7 @@ class Command(BaseCommand):
         size = job.result_path.stat().st_size if job.result_path else 0
         self.stdout.write(
             f"{label:<24} {picked - start:>7.2f}s {end - picked:>8.2f}s {len(figures):>9} "
-            f"{f'{size:,} B' if size else '-':>14} {_peak_rss_mb(worker_pid):>13.0f} MB"
+            f"{f'{size:,} B' if size else '-':>14} {_peak_rss_mb(worker.pid):>13.0f} MB"
         )
         if job.kind == Job.Kind.IMPORT:
             self.stdout.write(f"{'':<24} {job.message}")
