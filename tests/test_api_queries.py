@@ -7,6 +7,8 @@ offsets)."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -18,19 +20,21 @@ from tests.factories import make_actor, make_claim, make_contradiction, make_sou
 
 pytestmark = pytest.mark.django_db
 
+_batch = itertools.count()
 TEXT = "Crowds 🎉 cheered. " + " ".join(f"Speaker {i} said thing {i} happened." for i in range(12))
 
 
 def build(n: int, user) -> dict:
     """n of every kind of record, linked to each other, with aliases and affiliations."""
     ids: dict = {}
-    claims = [make_claim(f"Thing {i} happened") for i in range(n)]
+    first = next(_batch) * 100  # names stay unique (actors and claims are) across calls
+    claims = [make_claim(f"Thing {first + i} happened") for i in range(n)]
     for i in range(n):
         source = make_source(TEXT, published_on="2008-04-03")
-        speaker = make_actor(f"Speaker {i}")
-        via = make_actor(f"Spokesman {i}")
-        ActorAlias.objects.create(actor=speaker, name=f"S{i}")
-        ActorAlias.objects.create(actor=speaker, name=f"Mr {i}")
+        speaker = make_actor(f"Speaker {first + i}")
+        via = make_actor(f"Spokesman {first + i}")
+        ActorAlias.objects.create(actor=speaker, name=f"S{first + i}")
+        ActorAlias.objects.create(actor=speaker, name=f"Mr {first + i}")
         Affiliation.objects.create(actor=via, role="spokesperson_for", target=speaker)
         a = make_statement(
             source=source,
