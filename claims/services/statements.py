@@ -52,7 +52,7 @@ def actor_create(*, user, name: str, kind: str = Actor.Kind.PERSON) -> tuple[Act
     if existing is not None:
         return existing, False
     actor = Actor(name=name, kind=kind, created_by=user)
-    actor.full_clean()
+    actor.full_clean(validate_constraints=False)  # the unique name: _insert_once
     actor._history_user = user
     saved = _insert_once(actor, Actor.objects.filter(name__iexact=name).order_by("id"))
     return saved, saved is actor
@@ -67,7 +67,7 @@ def claim_create(*, user, text: str) -> tuple[Claim, bool]:
     if existing is not None:
         return existing, False
     claim = Claim(text=text, created_by=user)
-    claim.full_clean()
+    claim.full_clean(validate_constraints=False)  # the unique proposition: _insert_once
     claim._history_user = user
     saved = _insert_once(claim, Claim.objects.filter(text__iexact=text).order_by("id"))
     return saved, saved is claim
@@ -76,7 +76,10 @@ def claim_create(*, user, text: str) -> tuple[Claim, bool]:
 def _insert_once(obj, same):
     """Insert `obj`, or answer the record `same` finds when someone inserted it first:
     two researchers creating the same actor or claim at once get one record (the
-    database holds the name/proposition unique; the loser's insert fails on it)."""
+    database holds the name/proposition unique; the loser's insert fails on it). The
+    callers' full_clean leaves that constraint to the insert: checked beforehand, a
+    record committed between the lookup and the check would refuse the loser (422)
+    instead of handing it the winner's record."""
     try:
         with transaction.atomic():
             obj.save()
