@@ -86,7 +86,7 @@
     setField(form, "offsets_unit", "utf16");
     var quote = setField(form, "exact", selection.exact);
     if (quote) quote.readOnly = true;
-    form.querySelectorAll(".quote-field + .errorlist").forEach(function (el) { el.remove(); });
+    form.querySelectorAll(".quote-field + .errorlist, .quote-field + [role=alert]").forEach(function (el) { el.remove(); });
     slot.hidden = false;
     placeUnderSelection(slot);
     slot.scrollIntoView({ block: "nearest" });

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
+from django.db.models import F
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -138,6 +139,39 @@ def _open_card_contradicts(demo: Demo) -> Callable[[Page], None]:
     return act
 
 
+def _submit(button: str, wait_for: str = ".errorlist >> visible=true") -> Callable[[Page], None]:
+    """Submit the page's form as it is (empty or wrong): the screen with its errors."""
+
+    def act(page: Page) -> None:
+        page.locator("main").get_by_role("button", name=button).first.click()
+        page.wait_for_load_state("load")
+        expect(page.locator(wait_for).first).to_be_visible()
+
+    return act
+
+
+def _form_errors_in_place(demo: Demo) -> Callable[[Page], None]:
+    def act(page: Page) -> None:
+        _open_statement_form(demo)(page)
+        slot = page.locator("#annotate-slot")
+        slot.locator("[name=claim_q]").fill("no claim has these words zzqx")
+        settle(page)
+        slot.get_by_role("button", name="Save statement").click()
+        expect(slot.locator(".errorlist").first).to_be_visible()
+
+    return act
+
+
+def _edit_conflict(demo: Demo) -> Callable[[Page], None]:
+    def act(page: Page) -> None:
+        Statement.objects.filter(pk=demo.s5.pk).update(version=F("version") + 1)
+        page.get_by_role("button", name="Save changes").click()
+        page.wait_for_load_state("load")
+        expect(page.locator(".conflict").first).to_be_visible()
+
+    return act
+
+
 def _suggestions_shown(page: Page) -> None:
     expect(page.locator("#suggestions li.suggestion").first).to_be_visible()
     page.keyboard.press("j")
@@ -150,10 +184,20 @@ def _keys_overlay(page: Page) -> None:
     expect(page.locator("#keys-help")).to_be_visible()
 
 
+def _wrong_password(page: Page) -> None:
+    page.fill("#id_username", "researcher")
+    page.fill("#id_password", "not the password")
+    page.click("button[type=submit]")
+    expect(page.locator(".errors")).to_be_visible()
+
+
 def screens_of(demo: Demo, role: str) -> list[Screen]:
     s, st, c, a, x = demo.source, demo.s5, demo.claim, demo.actor, demo.contradiction
     if role == "anonymous":
-        return [("login", "/login/", None)]
+        return [
+            ("login", "/login/", None),
+            ("login, wrong password", "/login/", _wrong_password),
+        ]
     if role == "norole":
         return [("403 no role", "/sources/", None)]
     common: list[Screen] = [
@@ -171,6 +215,12 @@ def screens_of(demo: Demo, role: str) -> list[Screen]:
         return [
             *common,
             ("import a source", "/sources/new/", None),
+            ("import a source, errors", "/sources/new/", _submit("Import")),
+            (
+                "reading page, form errors in place",
+                f"/sources/{s.pk}/",
+                _form_errors_in_place(demo),
+            ),
             ("reading page, statement form open", f"/sources/{s.pk}/", _open_statement_form(demo)),
             ("reading page, card edit form open", f"/sources/{s.pk}/", _open_card_edit(demo)),
             (
@@ -184,7 +234,18 @@ def screens_of(demo: Demo, role: str) -> list[Screen]:
             ("statement contradicts page", f"/statements/{st.pk}/contradicts/", None),
             ("statement contradicts search", f"/statements/{st.pk}/contradicts/?q=envoy", None),
             ("statement create page (no JS form)", f"/sources/{s.pk}/statements/new/", None),
+            (
+                "statement create page, errors",
+                f"/sources/{s.pk}/statements/new/",
+                _submit("Save statement"),
+            ),
+            (
+                "statement contradicts page, errors",
+                f"/statements/{st.pk}/contradicts/",
+                _submit("Propose the link"),
+            ),
             ("data import", "/data/import/", None),
+            ("data import, errors", "/data/import/", _submit("Import")),
             ("job page", f"/data/jobs/{demo.job.pk}/", None),
             ("tokens page", "/account/tokens/", None),
             ("statement history", f"/history/statement/{st.pk}/", None),
@@ -200,6 +261,8 @@ def screens_of(demo: Demo, role: str) -> list[Screen]:
         ("review queue, everything", "/review/?status=all", None),
         ("actor merge", f"/actors/{a.pk}/merge/", None),
         ("claim merge", f"/claims/{c.pk}/merge/", None),
+        ("claim merge, errors", f"/claims/{c.pk}/merge/", _submit("Merge")),
+        ("statement edit page, edit conflict", f"/statements/{st.pk}/edit/", _edit_conflict(demo)),
         ("reading page, card edit form open", f"/sources/{s.pk}/", _open_card_edit(demo)),
         ("job page (editor)", f"/data/jobs/{demo.job.pk}/", None),
     ]
