@@ -30,7 +30,16 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from claims import anchoring
-from claims.models import Actor, ActorAlias, Affiliation, Claim, Contradiction, Note, Statement
+from claims.models import (
+    Actor,
+    ActorAlias,
+    Affiliation,
+    Claim,
+    Contradiction,
+    Note,
+    Statement,
+    SuggestedStatement,
+)
 from claims.services.conflicts import lock_version
 from claims.services.disputes import claim_refresh_status
 
@@ -82,48 +91,73 @@ def _rank(c: Contradiction) -> tuple:
     return (order[c.status], c.created_at, c.pk)
 
 
-def _fold_statement(dup: Statement, kept: Statement, *, user, reason: str, report) -> None:
-    """Move dup's contradictions onto kept, resolving self-links and duplicate pairs."""
-    links = Contradiction.objects.filter(Q(first=dup) | Q(second=dup)).select_related(
-        "first", "second"
-    )
+def _fold_statements(into: dict[int, int], *, user, reason: str, report, now) -> None:
+    """Fold each statement `dup` of `into` (dup id -> kept id) into its kept statement, all
+    at once: their contradictions move onto the kept statements (a self-link is dropped;
+    of two that would link the same pair the better-reviewed stays, with the other's
+    notes), a kept statement without a summary takes its duplicate's, and the duplicates
+    are deleted with one history row each. A few queries whatever the number of folds."""
+
+    def final(pk: int) -> int:
+        return into.get(pk, pk)
+
+    dups, kept_ids = set(into), set(into.values())
+    links = list(Contradiction.objects.filter(Q(first_id__in=dups) | Q(second_id__in=dups)))
+    moving = {c.pk for c in links}
+    pairs: dict[frozenset, list[Contradiction]] = {}
     for link in links:
-        other_id = link.second_id if link.first_id == dup.pk else link.first_id
-        if other_id == kept.pk:
+        first, second = final(link.first_id), final(link.second_id)
+        if first == second:
             report.resolved.append(
                 f"Dropped contradiction #{link.pk}: after the merge it would link statement "
-                f"#{kept.pk} to itself."
+                f"#{first} to itself."
             )
             _delete(link, user=user, reason=reason)
             continue
-        rival = Contradiction.objects.filter(
-            Q(first_id=kept.pk, second_id=other_id) | Q(first_id=other_id, second_id=kept.pk)
-        ).first()
-        if rival is not None:
-            keep, drop = sorted([rival, link], key=_rank)
-            for note in Note.objects.filter(contradiction=drop):
-                note.contradiction = keep
-                _save(note, user=user, reason=reason)
+        pairs.setdefault(frozenset((first, second)), []).append(link)
+    rivals = Contradiction.objects.filter(Q(first_id__in=kept_ids) | Q(second_id__in=kept_ids))
+    for rival in rivals.exclude(pk__in=moving):
+        group = pairs.get(frozenset((rival.first_id, rival.second_id)))
+        if group is not None:
+            group.append(rival)
+    for group in pairs.values():
+        keep, *weaker = sorted(group, key=_rank)
+        for drop in weaker:
+            _bulk_move(
+                Note,
+                Note.objects.filter(contradiction=drop),
+                user=user,
+                reason=reason,
+                now=now,
+                contradiction=keep,
+            )
             report.resolved.append(
-                f"Contradictions #{rival.pk} and #{link.pk} would link the same statements; "
+                f"Contradictions #{keep.pk} and #{drop.pk} would link the same statements; "
                 f"kept #{keep.pk} ({keep.get_status_display().lower()}), dropped #{drop.pk}."
             )
             _delete(drop, user=user, reason=reason)
-            if drop is link:
-                continue
-        if link.first_id == dup.pk:
-            link.first = kept
-        else:
-            link.second = kept
-        _save(link, user=user, reason=reason, fields=["first", "second"])
-        report.count("contradictions")
-    if not kept.summary and dup.summary:
-        kept.summary = dup.summary
-        _save(kept, user=user, reason=reason, fields=["summary"])
-    report.resolved.append(
-        f"Statements #{kept.pk} and #{dup.pk} became the same statement; kept #{kept.pk}."
+        if keep.pk in moving:
+            keep.first_id, keep.second_id = final(keep.first_id), final(keep.second_id)
+            _save(keep, user=user, reason=reason, fields=["first", "second"])
+            report.count("contradictions")
+
+    summaries = dict(
+        Statement.objects.filter(pk__in=dups).exclude(summary="").values_list("pk", "summary")
     )
-    _delete(dup, user=user, reason=reason)
+    for kept in Statement.objects.filter(pk__in=kept_ids, summary=""):
+        found = [summaries[d] for d, k in sorted(into.items()) if k == kept.pk and d in summaries]
+        if found:
+            kept.summary = found[0]
+            _save(kept, user=user, reason=reason, fields=["summary"])
+    report.resolved += [
+        f"Statements #{k} and #{d} became the same statement; kept #{k}."
+        for d, k in sorted(into.items())
+    ]
+    SuggestedStatement.objects.filter(statement_id__in=dups).update(statement=None)
+    ids = sorted(dups)
+    for chunk in _chunks(ids):
+        _history_of(Statement, chunk, user=user, reason=reason, now=now, kind="-")
+        Statement.objects.filter(pk__in=chunk)._raw_delete(Statement.objects.db)
 
 
 Key = tuple
@@ -154,17 +188,13 @@ def _fold_collisions(
     if not pairs:
         return set()
     ids = {pk for kept, dups in pairs for pk in (kept, *dups)}
-    loaded = {s.pk: s for s in Statement.objects.filter(pk__in=ids)}
-    folded = set()
+    created = dict(Statement.objects.filter(pk__in=ids).values_list("pk", "created_at"))
+    into: dict[int, int] = {}
     for kept_pk, dup_pks in pairs:
-        group = sorted(
-            [loaded[kept_pk], *(loaded[p] for p in dup_pks)], key=lambda s: (s.created_at, s.pk)
-        )
-        kept = group[0]
-        for dup in group[1:]:
-            _fold_statement(dup, kept, user=user, reason=reason, report=report)
-            folded.add(dup.pk)
-    return folded
+        kept, *dups = sorted([kept_pk, *dup_pks], key=lambda pk: (created[pk], pk))
+        into.update(dict.fromkeys(dups, kept))
+    _fold_statements(into, user=user, reason=reason, report=report, now=timezone.now())
+    return set(into)
 
 
 def _bulk_move(model, queryset, *, user, reason: str, now, **values) -> int:
@@ -176,16 +206,29 @@ def _bulk_move(model, queryset, *, user, reason: str, now, **values) -> int:
     extra = {"version": F("version") + 1, "updated_at": now} if hasattr(model, "version") else {}
     for chunk in _chunks(ids):
         model.objects.filter(pk__in=chunk).update(**values, **extra)
-    for chunk in _chunks(ids):
-        model.history.bulk_history_create(
-            list(model.objects.filter(pk__in=chunk)),
-            batch_size=BATCH,
-            update=True,
-            default_user=user,
-            default_change_reason=reason,
-            default_date=now,
-        )
+        _history_of(model, chunk, user=user, reason=reason, now=now)
     return len(ids)
+
+
+def _history_of(model, ids: list[int], *, user, reason: str, now, kind: str = "~") -> None:
+    """The history rows (`kind`: "~" changed, "-" deleted) of the rows `ids` as they are
+    now, copied by the database in one INSERT ... SELECT: what bulk_history_create writes,
+    without a model instance per row in Python (that took 8 of 9 s of a 10,000-statement
+    merge)."""
+    history = model.history.model
+    db = transaction.get_connection(model.objects.db)
+    qn = db.ops.quote_name
+    columns = ", ".join(qn(f.column) for f in model._meta.concrete_fields)
+    marks = ", ".join(["%s"] * len(ids))
+    # table and column names from the models; the values are parameters
+    extra = "history_date, history_change_reason, history_type, history_user_id"
+    into = f"{qn(history._meta.db_table)} ({columns}, {extra})"
+    rows = f"{columns}, %s, %s, %s, %s FROM {qn(model._meta.db_table)}"
+    where = f"{qn(model._meta.pk.column)} IN ({marks})"
+    sql = f"INSERT INTO {into} SELECT {rows} WHERE {where}"  # noqa: S608
+    params = [db.ops.adapt_datetimefield_value(now), reason, kind, getattr(user, "pk", None)]
+    with db.cursor() as cursor:
+        cursor.execute(sql, [*params, *ids])
 
 
 BATCH = 2000
