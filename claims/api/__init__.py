@@ -12,11 +12,14 @@ record as `current`), 422 bad input.
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import IntegrityError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, re_path
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -32,6 +35,11 @@ from claims.services.statements import StatementConflict
 # the parameter names endpoints give their body and query schemas: not part of a field's name
 PARAM_NAMES = {"payload", "filters"}
 LOCATIONS = {"body", "query", "path", "header", "cookie", "form"}
+# pydantic names the member of a union that failed after the field ("stance.literal[...]",
+# "aliases.list[str]", "when.function-after[...]"): not part of the field's name
+UNION_TAG = re.compile(
+    r"^[a-z][a-z0-9_-]*\[.*\]$|^(?:str|int|float|bool|date|datetime|none|dict|list)$"
+)
 
 
 class Docs(DocsBase):
@@ -98,6 +106,7 @@ def _field(loc) -> str:
         parts.pop(0)
     if parts and parts[0] in PARAM_NAMES:
         return "__all__"
+    parts = parts[:1] + [p for p in parts[1:] if not UNION_TAG.match(p)]
     return ".".join(parts) or "__all__"
 
 
@@ -106,7 +115,9 @@ def on_bad_input(request, exc: NinjaValidationError):
     errors: dict[str, list[str]] = {}
     for error in exc.errors:
         message = str(error.get("msg", "Invalid value."))
-        errors.setdefault(_field(error.get("loc", ())), []).append(message)
+        messages = errors.setdefault(_field(error.get("loc", ())), [])
+        if message not in messages:
+            messages.append(message)
     return _error(request, 422, "The request has invalid fields.", errors)
 
 
@@ -191,5 +202,20 @@ def _open_to_token_clients(patterns) -> None:
             pattern.callback.login_required = False
 
 
+@csrf_exempt  # it writes nothing; a token client sends no CSRF token
+def unknown_address(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Any other address under /api/ (an id that is not a whole number, a typo) answers as
+    the API does, with JSON, not with the HTML 404 page."""
+    return JsonResponse(
+        {
+            "detail": f"There is no API operation at {request.path} (ids are whole numbers; "
+            "the operations are listed at /api/docs).",
+            "errors": {},
+        },
+        status=404,
+    )
+
+
 urls = api.urls
+urls[0].append(re_path(r"^(?P<rest>.*)$", unknown_address, name="api-unknown"))
 _open_to_token_clients(urls[0])

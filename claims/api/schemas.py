@@ -19,6 +19,8 @@ SourceKind = Literal[tuple(Source.Kind.values)]
 ActorKind = Literal[tuple(Actor.Kind.values)]
 Reporting = Literal[tuple(Statement.Reporting.values)]
 Stance = Literal[tuple(Statement.Stance.values)]
+# a statement without a claim has no stance: "" (one Literal, so a bad value gets one message)
+StanceOrBlank = Literal[(*Statement.Stance.values, "")]
 ClaimStatus = Literal[tuple(Claim.Status.values)]
 Verdict = Literal[tuple(Claim.Verdict.values)]
 ContradictionKind = Literal[tuple(Contradiction.Kind.values)]
@@ -415,7 +417,7 @@ class StatementFields(Schema):
     )
     reporting: Reporting = "reported"
     claim: int | None = Field(None, ge=1, le=MAX_ID)
-    stance: Stance | Literal[""] = ""
+    stance: StanceOrBlank = ""
     said_on: datetime.date | None = None
     summary: str = ""
 
@@ -442,7 +444,7 @@ class StatementPatch(Schema):
     via: int | None = Field(None, ge=1, le=MAX_ID)
     reporting: Reporting | None = None
     claim: int | None = Field(None, ge=1, le=MAX_ID)
-    stance: Stance | Literal[""] | None = None
+    stance: StanceOrBlank | None = None
     said_on: datetime.date | None = None
     summary: str | None = None
 
