@@ -69,6 +69,28 @@ def test_claimreview_export_covers_claims_with_a_verdict(demo, settings):
     assert review["itemReviewed"]["firstAppearance"]["name"] == demo.title
 
 
+def test_claimreview_authors_are_the_actors_asserting_the_claim(demo, settings):
+    settings.CLAIMREVIEW_PUBLISHER = {"name": "Desk", "url": ""}
+    claim = Claim.objects.exclude(verdict="unrated").get()
+    statements = list(claim.statements.select_related("speaker"))
+    asserting, other = statements[0], statements[-1]
+    Statement.objects.filter(pk=asserting.pk).update(stance="asserts")
+    asserting.speaker.kind = "government"
+    asserting.speaker.save()
+    if other.pk != asserting.pk and other.speaker_id != asserting.speaker_id:
+        Statement.objects.filter(pk=other.pk).update(stance="denies")
+    review = json.loads(read("claimreview"))["@graph"][0]
+    authors = review["itemReviewed"]["author"]
+    assert {"@type": "Organization", "name": asserting.speaker.name} in authors
+    asserted_by = set(
+        claim.statements.filter(stance="asserts").values_list("speaker__name", flat=True)
+    )
+    assert {a["name"] for a in authors} == asserted_by
+    assert review["author"] == {"@type": "Organization", "name": "Desk"}  # no null url
+    assert None not in review.values()
+    assert claimreview.missing_fields(review) == []
+
+
 def test_aif_export_is_consistent_for_everything_and_one_claim(demo):
     everything = json.loads(read("aif"))
     assert aif.check(everything) == []

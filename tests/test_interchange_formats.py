@@ -191,6 +191,20 @@ def test_claimreview_has_the_required_and_recommended_fields(verdict):
     assert [a["name"] for a in item["appearance"]] == ["Old", "New"]
 
 
+def test_claimreview_author_kinds_and_no_nulls():
+    record = claim_record("true") | {"reviewed_at": None, "created_at": None}
+    record["appearances"] = [
+        {"source_id": 1, "said_on": None, "speakers": [
+            {"name": "Ministry", "kind": "government"}, {"name": "Ann", "kind": "person"}]},
+    ]  # fmt: skip
+    review = claimreview.claim_review(record, publisher={"name": "Desk"}, sources=SOURCES)
+    assert review["itemReviewed"]["author"] == [
+        {"@type": "Organization", "name": "Ministry"}, {"@type": "Person", "name": "Ann"}]  # fmt: skip
+    assert review["author"] == {"@type": "Organization", "name": "Desk"}
+    assert "datePublished" not in review and None not in review.values()
+    assert claimreview.missing_fields(review) == ["datePublished"]
+
+
 def test_claimreview_document_is_json_ld_with_schema_org_context():
     data = b"".join(
         claimreview.document([claim_record("false")], publisher=PUBLISHER, sources=SOURCES)

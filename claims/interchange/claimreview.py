@@ -4,7 +4,8 @@ Fields as schema.org defines them and the search engines' fact-check markup requ
 recommends: claimReviewed, reviewRating (ratingValue on a 1-5 scale with bestRating,
 worstRating and alternateName, the verdict in words), author (the publishing
 organisation, from settings), datePublished, url; itemReviewed is a Claim with its author
-(who made it), datePublished, appearance (the sources it was found in) and
+(the actors recorded asserting it: a Person, or an Organization for any other kind of
+actor; those who deny or question it are not its authors), datePublished, appearance (the sources it was found in) and
 firstAppearance (the earliest of them).
 """
 
@@ -61,9 +62,13 @@ def claim_review(claim: dict, *, publisher: dict, sources: dict[int, dict]) -> d
         ),
     )
     item = {"@type": "Claim", "name": claim["text"]}
-    speakers = [s for a in ordered for s in a["speakers"]]
-    if speakers:
-        item["author"] = [{"@type": "Person", "name": n} for n in dict.fromkeys(speakers)]
+    authors: dict[str, dict] = {}
+    for a in ordered:
+        for speaker in a["speakers"]:
+            person = _agent(speaker)
+            authors.setdefault(person["name"], person)
+    if authors:
+        item["author"] = list(authors.values())
     if ordered:
         first = sources[ordered[0]["source_id"]]
         item["firstAppearance"] = _creative_work(first)
@@ -71,18 +76,28 @@ def claim_review(claim: dict, *, publisher: dict, sources: dict[int, dict]) -> d
         said = ordered[0].get("said_on") or first.get("published_on")
         if said:
             item["datePublished"] = _date(said)
-    base = publisher.get("url", "").rstrip("/")
-    return {
+    base = (publisher.get("url") or "").rstrip("/")
+    author = {"@type": "Organization", "name": publisher["name"]}
+    if publisher.get("url"):
+        author["url"] = publisher["url"]
+    review = {
         "@type": "ClaimReview",
         "url": f"{base}/claims/{claim['id']}/",
         "claimReviewed": claim["text"],
-        "author": {"@type": "Organization", "name": publisher["name"], "url": publisher.get("url")},
-        "datePublished": _date((claim.get("reviewed_at") or claim.get("created_at")).date())
-        if (claim.get("reviewed_at") or claim.get("created_at"))
-        else None,
-        "reviewRating": rating,
-        "itemReviewed": item,
+        "author": author,
     }
+    reviewed = claim.get("reviewed_at") or claim.get("created_at")
+    if reviewed:
+        review["datePublished"] = _date(reviewed.date())
+    return review | {"reviewRating": rating, "itemReviewed": item}
+
+
+def _agent(speaker: str | dict) -> dict:
+    """A claim's author: a name (a Person) or {"name", "kind"} with the actor's kind."""
+    if isinstance(speaker, str):
+        return {"@type": "Person", "name": speaker}
+    kind = "Person" if speaker.get("kind", "person") == "person" else "Organization"
+    return {"@type": kind, "name": speaker["name"]}
 
 
 def missing_fields(review: dict) -> list[str]:

@@ -368,19 +368,22 @@ def _claimreview(scope: Scope, progress: Progress | None) -> Iterator[bytes]:
 
 
 def _appearances(claims: QuerySet) -> dict[int, list[dict]]:
-    """For each claim: its sources (id, the speakers found saying it there), oldest first."""
+    """For each claim: its sources (id, the speakers found asserting it there with their
+    kind, the first date it was said there), oldest first. A source where the claim is
+    only denied or questioned is an appearance too, but its speakers are not authors."""
     out: dict[int, dict[int, dict]] = {}
     rows = (
         Statement.objects.filter(claim__in=claims)
         .order_by("claim_id", "source__published_on", "source_id", "start")
-        .values_list("claim_id", "source_id", "speaker__name", "said_on")
+        .values_list("claim_id", "source_id", "speaker__name", "speaker__kind", "stance", "said_on")
         .iterator(chunk_size=CHUNK)
     )
-    for claim_id, source_id, speaker, said_on in rows:
+    for claim_id, source_id, name, kind, stance, said_on in rows:
         entry = out.setdefault(claim_id, {}).setdefault(
             source_id, {"source_id": source_id, "speakers": [], "said_on": said_on}
         )
-        if speaker not in entry["speakers"]:
+        speaker = {"name": name, "kind": kind}
+        if stance == Statement.Stance.ASSERTS and speaker not in entry["speakers"]:
             entry["speakers"].append(speaker)
     return {k: list(v.values()) for k, v in out.items()}
 
