@@ -112,6 +112,52 @@ def test_a_zip_over_the_limits_is_refused_whole(researcher, tmp_path, settings):
     assert Source.objects.count() == 0
 
 
+def lying_zip(path: Path, name: str, data: bytes, claimed: int) -> Path:
+    """A zip whose headers claim `claimed` bytes for a member that unpacks to len(data)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(name, data)
+    raw = bytearray(path.read_bytes())
+    local = raw.index(b"PK\x03\x04")
+    raw[local + 22 : local + 26] = claimed.to_bytes(4, "little")
+    central = raw.index(b"PK\x01\x02")
+    raw[central + 24 : central + 28] = claimed.to_bytes(4, "little")
+    path.write_bytes(bytes(raw))
+    return path
+
+
+def test_a_zip_bomb_is_refused_whatever_its_headers_say(researcher, tmp_path, settings):
+    settings.IMPORT_MAX_FILE_BYTES = 1000
+    settings.IMPORT_MAX_TOTAL_BYTES = 5000
+    # honest headers: 8 MB of spaces packs into a few kB and is refused before unpacking
+    honest = tmp_path / "honest.zip"
+    with zipfile.ZipFile(honest, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("bomb.txt", b" " * 8_000_000)
+    assert honest.stat().st_size < 20_000
+    report = import_paths("files", [honest], user=researcher)
+    assert report.created == {}
+    assert "unpacks to 8,000,000 bytes; the limit is 5,000" in report.refused[0][1]
+    # lying headers (10 bytes claimed): the member is read with a cap and refused, not used
+    liar = lying_zip(tmp_path / "liar.zip", "bomb.txt", b"A headline\n" * 500_000, 10)
+    report = import_paths("files", [liar], user=researcher)
+    assert report.created == {}
+    (name, reason), *_ = report.refused
+    assert name == "liar.zip: bomb.txt"
+    assert "cannot be unpacked" in reason or "larger than its header says" in reason
+    assert Source.objects.count() == 0
+
+
+def test_a_zip_with_too_many_files_is_refused_before_any_is_read(researcher, tmp_path, settings):
+    settings.IMPORT_MAX_FILES = 100
+    z = tmp_path / "many.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        for i in range(101):
+            zf.writestr(f"a{i}.txt", f"Article {i}.")
+    report = import_paths("files", [z], user=researcher)
+    assert report.created == {} and report.skipped == []
+    assert report.refused == [("many.zip", "the zip holds 101 files; the limit is 100.")]
+    assert Source.objects.count() == 0
+
+
 # --- brat ----------------------------------------------------------------------------
 
 
@@ -178,6 +224,23 @@ def test_brat_file_with_a_bad_span_is_refused_whole(researcher, tmp_path):
     assert refused["text/lonely.txt"] == "no .ann file beside it."
     # the good file went in (the bad one shares its text, so nothing of it was added)
     assert Source.objects.count() == 1 and Statement.objects.count() == 3
+
+
+def test_a_refused_brat_file_leaves_nothing_behind(researcher, tmp_path):
+    """The bad file's own text, speakers and statements: none of them is saved, although
+    all but one of its attributions are fine; a second run refuses it again, alike."""
+    other = TEXT.replace("Trump", "Zelda").replace("Sources", "Critics")
+    bad_ann = GOOD_ANN.replace("Trump", "Zelda") + "T20\tContent 30 29\tx\n"
+    write(tmp_path / "bad.txt", other)
+    write(tmp_path / "bad.ann", bad_ann)
+    report = import_paths("brat", [tmp_path], user=researcher)
+    assert report.created == {}
+    (name, reason), *_ = report.refused
+    assert name == "bad.ann" and "T20" in reason
+    assert Source.objects.count() == Statement.objects.count() == 0
+    assert not Actor.objects.filter(name="Zelda").exists()
+    again = import_paths("brat", [tmp_path], user=researcher)
+    assert again.created == {} and again.refused == report.refused
 
 
 def test_brat_text_not_in_canonical_form_is_mapped_exactly(researcher, tmp_path):
