@@ -92,6 +92,27 @@ def test_admin_lists_and_revokes_tokens_but_cannot_make_them(admin_client, resea
     assert admin_client.get(reverse("admin:claims_apitoken_add")).status_code == 403
 
 
+def test_a_token_revoked_by_an_admin_is_refused_everywhere(admin_client, researcher):
+    token, secret = api_token_create(user=researcher, name="leaked")
+    api = TokenClient(secret)
+    assert api.get("/api/claims/").status_code == 200
+    admin_client.post(
+        reverse("admin:claims_apitoken_changelist"),
+        {"action": "revoke", "_selected_action": [token.pk]},
+    )
+    refused = [
+        api.get("/api/claims/"),
+        api.post("/api/claims/", {"text": "Written with a revoked token"}),
+        api.get("/api/openapi.json"),
+    ]
+    for response in refused:
+        assert response.status_code == 401, response.content
+        assert response.json()["detail"] == "This API token is unknown or has been revoked."
+    assert not Claim.objects.filter(text="Written with a revoked token").exists()
+    token.refresh_from_db()
+    assert token.last_used_at is None or token.last_used_at <= token.revoked_at
+
+
 def test_editor_cannot_open_the_token_admin(editor_client, researcher):
     api_token_create(user=researcher, name="x")
     response = editor_client.get(reverse("admin:claims_apitoken_changelist"))
