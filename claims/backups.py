@@ -141,6 +141,8 @@ def _sqlite_path(using: str) -> str:
 def _sqlite_backup(*, path: str, out: Path) -> None:
     if not Path(path).is_file():
         raise BackupError(f"The SQLite database {path} does not exist.")
+    if _same_file(out, Path(path)):
+        raise BackupError(f"{out} is the database itself: write the backup to another file.")
     with _temporary(beside=out) as copy:
         src = sqlite3.connect(path, timeout=20)
         dst = sqlite3.connect(copy)
@@ -164,6 +166,8 @@ def _sqlite_backup(*, path: str, out: Path) -> None:
 
 
 def _sqlite_restore(*, backup: Path, target: Path, force: bool) -> None:
+    if _same_file(backup, target):
+        raise BackupError(f"{backup} is the database to restore into: nothing to do.")
     src = sqlite3.connect(f"{backup.resolve().as_uri()}?mode=ro", uri=True)
     try:
         _sqlite_check(src, what=f"The backup {backup}")
@@ -436,6 +440,10 @@ def _temporary(*, beside: Path) -> Iterator[Path]:
         for leftover in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
             with suppress(FileNotFoundError):
                 leftover.unlink()
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
 
 
 def _publish(tmp: Path, out: Path) -> None:

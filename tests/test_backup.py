@@ -377,6 +377,15 @@ def test_sqlite_restore_refuses_another_apps_database_and_a_truncated_file(
         assert f.read(16) == b"SQLite format 3\x00"
 
 
+def test_sqlite_backup_refuses_to_overwrite_the_database_itself(sqlite_only, demo):
+    database = Path(connection.settings_dict["NAME"])
+    with pytest.raises(CommandError, match="is the database itself"):
+        call_command("backup", str(database))
+    with pytest.raises(CommandError, match="is the database to restore into"):
+        call_command("restore", str(database), force=True)
+    assert Source.objects.count() == 1  # still the demo's database
+
+
 def test_postgresql_backup_refuses_a_gz_name(postgresql_only, demo, tmp_path):
     with pytest.raises(CommandError, match="compressed already"):
         call_command("backup", str(tmp_path / "claims.dump.gz"))
