@@ -81,6 +81,7 @@ class Command(BaseCommand):
         argv = gunicorn_argv(port=port, workers=options["workers"], threads=options["threads"])
         if options["no_worker"]:
             os.execv(sys.executable, argv)  # noqa: S606 (replaces this process with gunicorn)
+            return  # only reached where execv is stubbed out (tests)
         self.stdout.write("Background jobs: a task worker runs beside it (manage.py db_worker).")
         sys.stdout.flush()
         code = serve_with_worker(argv, worker_argv())
