@@ -33,13 +33,15 @@ from django.conf import settings
 from django.contrib.auth.context_processors import PermWrapper
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db import connection
+from django.db.models import QuerySet
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
 from claims.access import can_change_statement
 from claims.highlighting import highlighted_text, highlights_for
-from claims.models import Contradiction, Source, Statement
+from claims.models import Actor, Claim, Contradiction, Source, Statement
 
 CARD_TEMPLATE = "claims/source_detail.html#card"
 TIMEOUT = 60 * 60 * 24
@@ -53,6 +55,8 @@ def _generation() -> str:
         "claims/highlighting.py",
         "claims/caching.py",
         "claims/anchoring.py",
+        "templates/claims/statement_form.html",
+        "claims/forms/statements.py",
     ):
         path = base / name
         digest.update(path.read_bytes() if path.exists() else name.encode())
@@ -69,23 +73,30 @@ def _digest(parts: object) -> str:
 # --- the highlighted text ------------------------------------------------------------
 
 
+# Hand-written SQL for the two key queries read on every reading page: building them with
+# the ORM (ten aggregates over three joins; a UNION over eight joins) cost more CPU than
+# running them. Table names come from the models; values are parameters.
+_S, _A, _C = Statement._meta.db_table, Actor._meta.db_table, Claim._meta.db_table
+_L, _SRC = Contradiction._meta.db_table, Source._meta.db_table
+TEXT_KEY_SQL = f"""
+SELECT COUNT(s.id), SUM(s.id), SUM(s.version), MAX(s.updated_at),
+       SUM(sp.version), MAX(sp.updated_at), SUM(v.version), MAX(v.updated_at),
+       SUM(c.version), MAX(c.updated_at)
+FROM {_S} s
+LEFT JOIN {_A} sp ON sp.id = s.speaker_id
+LEFT JOIN {_A} v ON v.id = s.via_id
+LEFT JOIN {_C} c ON c.id = s.claim_id
+WHERE s.source_id = %s AND s.anchor_status = %s
+"""  # noqa: S608 - table names from the models
+
+
 def text_key(source: Source) -> str:
-    """The cache key of the source's highlighted text: one aggregate query."""
-    agg = Statement.objects.filter(
-        source_id=source.pk, anchor_status=Statement.AnchorStatus.OK
-    ).aggregate(
-        n=Count("id"),
-        ids=Sum("id"),
-        v=Sum("version"),
-        t=Max("updated_at"),
-        sv=Sum("speaker__version"),
-        st=Max("speaker__updated_at"),
-        vv=Sum("via__version"),
-        vt=Max("via__updated_at"),
-        cv=Sum("claim__version"),
-        ct=Max("claim__updated_at"),
-    )
-    parts = (source.version, source.text_sha256, *(str(agg[k]) for k in sorted(agg)))
+    """The cache key of the source's highlighted text: one aggregate query over its
+    anchored statements and their speakers, vias and claims (see the module's doc)."""
+    with connection.cursor() as cursor:
+        cursor.execute(TEXT_KEY_SQL, [source.pk, Statement.AnchorStatus.OK])
+        agg = cursor.fetchone()
+    parts = (source.version, source.text_sha256, *(str(x) for x in agg))
     return f"claims:{GENERATION}:text:{source.pk}:{_digest(parts)}"
 
 
@@ -116,18 +127,6 @@ CARD_VERSION_FIELDS = (
     "claim__version",
     "claim__updated_at",
 )
-LINK_VERSION_FIELDS = (
-    "id",
-    "first_id",
-    "second_id",
-    "version",
-    "updated_at",
-    *(
-        f"{side}__{field}"
-        for side in ("first", "second")
-        for field in ("version", "updated_at", "speaker__version", "source__version")
-    ),
-)
 
 
 def card_versions() -> QuerySet:
@@ -153,19 +152,38 @@ def _viewer(user) -> str:
     return perms
 
 
+_LINK_SELECT = f"""
+SELECT l.id, l.first_id, l.second_id, l.version, l.updated_at,
+       f.version, f.updated_at, fsp.version, fsrc.version,
+       g.version, g.updated_at, gsp.version, gsrc.version
+FROM {_L} l
+JOIN {_S} f ON f.id = l.first_id
+JOIN {_A} fsp ON fsp.id = f.speaker_id
+JOIN {_SRC} fsrc ON fsrc.id = f.source_id
+JOIN {_S} g ON g.id = l.second_id
+JOIN {_A} gsp ON gsp.id = g.speaker_id
+JOIN {_SRC} gsrc ON gsrc.id = g.source_id
+"""  # noqa: S608 - table names from the models
+
+
+def _links_sql(n: int) -> str:
+    """The links touching n statements, with the versions their cards show: a UNION ALL of the two
+    indexed lookups (an OR of them scans the table on SQLite)."""
+    marks = ", ".join(["%s"] * n)
+    return (
+        f"{_LINK_SELECT} WHERE l.first_id IN ({marks}) "
+        f"UNION ALL {_LINK_SELECT} WHERE l.second_id IN ({marks})"
+    )
+
+
 def card_keys(user, rows: Sequence[tuple], *, prefix: str = "") -> list[str]:
     """One key per value row of card_versions(), for this viewer: one query (the links)."""
     ids = [row[0] for row in rows]
     links: dict[int, list] = {pk: [] for pk in ids}
     if ids:
-        # a UNION of the two indexed lookups: an OR of them scans the table on SQLite
-        as_first = Contradiction.objects.filter(first_id__in=ids).order_by()
-        as_second = Contradiction.objects.filter(second_id__in=ids).order_by()
-        touching = (
-            as_first.values_list(*LINK_VERSION_FIELDS)
-            .union(as_second.values_list(*LINK_VERSION_FIELDS), all=True)
-            .order_by()
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(_links_sql(len(ids)), [*ids, *ids])
+            touching = cursor.fetchall()
         for link in sorted(set(touching)):
             for end in (link[1], link[2]):
                 if end in links:
@@ -230,3 +248,27 @@ def new_statement_card(user, statement: Statement, *, prefix: str = "saved-") ->
         "contradictions_as_second": Contradiction.objects.none(),
     }
     return render_card(user, statement, prefix=prefix, saved=True)
+
+
+# --- the new-statement form of the reading page ----------------------------------------
+
+CSRF_PLACEHOLDER = "__claims_csrf_token__"
+
+
+def new_statement_form_html(request, source: Source) -> SafeString:
+    """The reading page's (hidden) new-statement form: the same for every viewer of the
+    source but for the CSRF token, so it is rendered once per source (and code version)
+    with a placeholder that each request replaces with its own token. An unbound form
+    shows no data: its pickers start empty."""
+    key = f"claims:{GENERATION}:newform:{source.pk}"
+    html = cache.get(key)
+    if html is None:
+        from claims.forms.statements import StatementForm
+
+        form = StatementForm(source=source, auto_id="new_%s")
+        html = render_to_string(
+            "claims/statement_form.html#form", {"form": form, "csrf_token": CSRF_PLACEHOLDER}
+        )
+        cache.set(key, html, TIMEOUT)
+    token = get_token(request)
+    return mark_safe(html.replace(CSRF_PLACEHOLDER, token))  # noqa: S308 - template + token
