@@ -465,6 +465,21 @@ def test_csv_tables_with_missing_columns_are_refused_with_a_message(researcher, 
     ]  # fmt: skip
 
 
+def test_bad_rows_and_documents_are_refused_per_file_never_raised(researcher, tmp_path):
+    """What used to escape as an exception: an empty required cell, a JSON array of
+    numbers for W3C. Each is one refusal with its reason; nothing is saved."""
+    cases = [
+        ("csv", "claims.csv", "id,text\n1,\n", "claims.csv line 2: a claims row needs text"),
+        ("w3c", "n.jsonld", "[1, 2]", "no Annotation found"),
+        ("w3c", "s.jsonld", '["x"]', "no Annotation found"),
+    ]
+    for fmt, name, data, message in cases:
+        report = import_paths(fmt, [write(tmp_path / fmt / name, data)], user=researcher)
+        assert report.created == {}, name
+        assert len(report.refused) == 1 and message in report.refused[0][1], report.refused
+    assert Claim.objects.count() == Source.objects.count() == 0
+
+
 def test_jsonl_with_a_wrong_anchor_refuses_the_whole_file(rich_demo, tmp_path):
     researcher = Note._meta.get_field("author").related_model.objects.get(username="researcher")
     lines = b"".join(export_stream("jsonl")).decode().splitlines()

@@ -142,11 +142,38 @@ def test_w3c_parse_reads_other_tools_annotations_and_lists_unusable_ones():
         (b'{"@context": {"@vocab": 5}, "type": "Annotation"}', "Not valid JSON-LD"),
         (b'{"@context": "http://www.w3.org/ns/anno.jsonld", "type": "Thing"}', "no Annotation"),
         (b"\xff\xfe\x00", "not UTF-8"),
+        (b"[1, 2]", "no Annotation"),
+        (b'["a", {"type": "Thing"}]', "no Annotation"),
+        (
+            b'{"@context": "http://evil.example/ctx", "type": "Annotation"}',
+            r"its context http://evil.example/ctx cannot be used: only the W3C annotation",
+        ),
     ],
 )
 def test_w3c_parse_refuses_bad_documents_with_a_message(data, message):
     with pytest.raises(InterchangeError, match=message):
         w3c.parse(data, "bad.jsonld")
+
+
+def test_w3c_parse_lists_a_quote_selector_that_is_not_text():
+    doc = {
+        "@context": "http://www.w3.org/ns/anno.jsonld",
+        "type": "AnnotationPage",
+        "items": [
+            {"id": "urn:a1", "type": "Annotation", "target": {"source": "https://n.example/",
+             "selector": {"type": "TextQuoteSelector", "exact": 5}}},
+            {"id": "urn:a2", "type": "Annotation", "target": {"source": "https://n.example/",
+             "selector": {"type": "TextQuoteSelector", "exact": "ok", "prefix": ["x"]}}},
+            {"id": "urn:a3", "type": "Annotation", "target": {"source": "https://n.example/",
+             "selector": [{"type": "TextQuoteSelector", "exact": "ok"},
+                          {"type": "TextPositionSelector", "start": "a", "end": None}]}},
+        ],
+    }  # fmt: skip
+    parsed = w3c.parse(json.dumps(doc).encode(), "x.jsonld")
+    assert parsed.quotes == []
+    problems = dict(parsed.problems)
+    assert "must be text" in problems["urn:a1"] and "must be text" in problems["urn:a2"]
+    assert problems["urn:a3"].startswith("not a usable annotation")
 
 
 # --- ClaimReview ----------------------------------------------------------------------
@@ -281,6 +308,27 @@ def test_csv_and_jsonl_write_every_column_and_read_back_typed():
 def test_csv_aliases_are_a_list():
     data = b"".join(tables.csv_rows("actors", [{"id": 1, "name": "A", "aliases": ["x", "y"]}]))
     assert tables.read_csv("actors", data, "actors.csv")[0]["aliases"] == ["x", "y"]
+
+
+@pytest.mark.parametrize(
+    "table, data, message",
+    [
+        ("claims", b"id,text\n1,\n", "claims.csv line 2: a claims row needs text"),
+        ("actors", b"id,name\n1,Ann\n2,  \n", "actors.csv line 3: a actors row needs name"),
+        ("statements", b"id,source_id,start,end,exact,speaker_id\n1,1,0,2,ab,\n",
+         "statements.csv line 2: a statements row needs speaker_id"),
+        ("sources", b"id,title,text\n1,T\n", "sources.csv line 2: a sources row needs text"),
+    ],
+)  # fmt: skip
+def test_csv_rows_with_empty_required_cells_are_refused_with_the_line(table, data, message):
+    with pytest.raises(InterchangeError, match=message):
+        tables.read_csv(table, data, f"{table}.csv")
+
+
+def test_jsonl_structured_value_for_a_text_column_is_refused():
+    line = b'{"table": "sources", "id": 1, "title": "T", "text": ["a", "b"]}'
+    with pytest.raises(InterchangeError, match="x.jsonl line 1: text must be text, not a JSON"):
+        tables.read_jsonl(line, "x.jsonl")
 
 
 def test_csv_with_missing_columns_is_refused_with_their_names():

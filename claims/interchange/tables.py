@@ -241,6 +241,10 @@ def _parse(col: Column, raw, where: str):
             return [x.strip() for x in str(raw).split(ALIAS_SEPARATOR.strip()) if x.strip()]
     except (TypeError, ValueError):
         raise InterchangeError(f"{where}: {col.name} “{raw}” is not a valid {col.type}.") from None
+    if isinstance(raw, dict | list):
+        raise InterchangeError(
+            f"{where}: {col.name} must be {col.type}, not a JSON {type(raw).__name__}."
+        )
     return raw if isinstance(raw, str) else str(raw)
 
 
@@ -264,10 +268,15 @@ def read_csv(table: str, data: bytes, name: str) -> list[dict]:
             f"{name}: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
             f"(a {table} table needs {', '.join(REQUIRED[table])})."
         )
+    records = []
     try:
-        return [
-            typed_record(table, row, f"{name} line {i}") for i, row in enumerate(reader, start=2)
-        ]
+        for i, row in enumerate(reader, start=2):
+            where = f"{name} line {i}"
+            empty = [c for c in REQUIRED[table] if not (row.get(c) or "").strip()]
+            if empty:
+                raise InterchangeError(f"{where}: a {table} row needs {', '.join(empty)}.")
+            records.append(typed_record(table, row, where))
+        return records
     except csv.Error as exc:
         raise InterchangeError(f"{name}: not valid CSV ({exc}).") from None
 

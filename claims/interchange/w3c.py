@@ -86,6 +86,15 @@ def expand(document) -> list:
 
 
 def _jsonld_reason(exc: Exception) -> str:
+    error = exc
+    while error is not None:
+        url = (getattr(error, "details", None) or {}).get("url")
+        if url and "remote" in str(getattr(error, "code", "") or getattr(error, "type", "")):
+            return (
+                f"its context {url} cannot be used: only the W3C annotation context "
+                f"({ANNO_CONTEXT_URL}) is known here, and nothing is fetched."
+            )
+        error = getattr(error, "cause", None)
     cause = getattr(exc, "cause", None)
     while getattr(cause, "cause", None) is not None:
         cause = cause.cause
@@ -316,6 +325,8 @@ def _as_list(value) -> list:
 def _annotations(doc) -> list[dict]:
     if isinstance(doc, list):
         return [a for d in doc for a in _annotations(d)]
+    if not isinstance(doc, dict):
+        return []  # a number or a string among the annotations: not one
     kind = set(_as_list(doc.get("type") or doc.get("@type")))
     if kind & {"AnnotationCollection", "as:OrderedCollection"}:
         first = doc.get("first") or {}
@@ -361,6 +372,8 @@ def _read(ann: dict, ref: str, parsed: Parsed) -> None:
                 position = sel
         if quote is None or not quote.get("exact"):
             continue
+        if not all(isinstance(quote.get(k, ""), str) for k in ("exact", "prefix", "suffix")):
+            raise ValueError("the TextQuoteSelector's exact, prefix and suffix must be text")
         found = True
         parsed.quotes.append(
             QuoteTarget(
