@@ -92,8 +92,9 @@ FOCUS_JS = """
 """
 
 
-def focus_problems(page: Page, limit: int = 400) -> list[str]:
-    """Tab through the page; the controls whose focus cannot be seen."""
+def focus_problems(page: Page, limit: int = 400) -> tuple[list[str], int]:
+    """Tab through the page: the controls whose focus cannot be seen, and how many
+    controls were reached."""
     page.evaluate("window.__unfocused = undefined")
     page.evaluate(FOCUS_JS)  # remember how every control looks unfocused
     seen: set[str] = set()
@@ -108,17 +109,19 @@ def focus_problems(page: Page, limit: int = 400) -> list[str]:
         seen.add(state["key"])
         if not state["visible"]:
             problems.append(state["name"])
-    return problems
+    return problems, len(seen)
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_control_shows_its_keyboard_focus(page: Page, live_server, role):
     demo = Demo()
     found: dict[str, list[str]] = {}
+    reached: dict[str, int] = {}
     for name, p in visit(page, live_server, demo, role):
-        problems = focus_problems(p)
+        problems, reached[name] = focus_problems(p)
         if problems:
             found[name] = problems
+    assert all(reached.values()), f"Tab reached no control on some screens: {reached}"
     assert not found, "Controls without a visible focus:\n" + "\n".join(
         f"  [{name}] " + "; ".join(problems) for name, problems in found.items()
     )
