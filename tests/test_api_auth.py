@@ -165,6 +165,31 @@ def test_users_without_a_role_get_403(outsider_api, outsider_client):
     assert outsider_api.post("/api/claims/", {"text": "x"}).status_code == 403
 
 
+def test_the_role_read_with_the_token_follows_the_permissions_at_once(researcher, outsider):
+    """The token's query reads the role (a group's or the user's own view_statement, or a
+    superuser): a role taken away or given counts from the next request."""
+    from django.contrib.auth.models import Group, Permission
+
+    _, secret = api_token_create(user=researcher, name="x")
+    api = TokenClient(secret)
+    assert api.get("/api/claims/").status_code == 200
+    researcher.groups.clear()
+    assert api.get("/api/claims/").status_code == 403
+    _, outsider_secret = api_token_create(user=outsider, name="y")
+    outsiders = TokenClient(outsider_secret)
+    assert outsiders.get("/api/claims/").status_code == 403
+    outsider.user_permissions.add(
+        Permission.objects.get(content_type__app_label="claims", codename="view_statement")
+    )
+    assert outsiders.get("/api/claims/").status_code == 200
+    outsider.user_permissions.clear()
+    outsider.is_superuser = True
+    outsider.save()
+    assert outsiders.get("/api/claims/").status_code == 200
+    researcher.groups.add(Group.objects.get(name="Researchers"))
+    assert api.get("/api/claims/").status_code == 200
+
+
 def test_a_token_write_needs_no_csrf_and_acts_as_its_user(researcher_api, researcher):
     response = researcher_api.post("/api/claims/", {"text": "The bridge is safe"})
     assert response.status_code == 201, response.content

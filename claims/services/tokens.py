@@ -13,7 +13,9 @@ import re
 import secrets
 from datetime import timedelta
 
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from claims.models import ApiToken
@@ -21,6 +23,17 @@ from claims.models import ApiToken
 TOKEN_RE = re.compile(r"^ctk_(?P<prefix>[0-9a-f]{12})\.(?P<secret>[A-Za-z0-9_-]{20,100})$")
 LAST_USED_EVERY = timedelta(minutes=1)  # last_used_at is written at most once a minute
 MAX_ACTIVE = 20
+MEMBER_PERMISSION = "claims.view_statement"  # claims.access.is_member
+
+
+def _has_role():
+    """Whether the token's user holds the permission every role has (view_statement),
+    directly or through a group: has_perm's answer for an active user, as a subquery."""
+    app, codename = MEMBER_PERMISSION.split(".")
+    grants = Permission.objects.filter(content_type__app_label=app, codename=codename)
+    return Exists(grants.filter(group__user=OuterRef("user_id"))) | Exists(
+        grants.filter(user=OuterRef("user_id"))
+    )
 
 
 def _digest(token: str) -> str:
@@ -62,12 +75,16 @@ def api_token_user(*, secret: str):
     token = (
         ApiToken.objects.select_related("user")
         .filter(prefix=match["prefix"], revoked_at__isnull=True)
+        .annotate(member=_has_role())
         .first()
     )
     if token is None or not hmac.compare_digest(token.key_hash, _digest(secret)):
         return None
     if not token.user.is_active:
         return None
+    # what claims.access.is_member asks of has_perm, read in the same query (True only:
+    # a False is checked again the usual way)
+    token.user.role_checked = bool(token.member or token.user.is_superuser)
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
