@@ -307,7 +307,8 @@ def suggestions_context(request: HttpRequest, source: Source) -> dict:
     from claims import anchoring
 
     page = paginate(request, pending_suggestions(source), SUGGESTIONS_PER_PAGE, "spage")
-    rows = list(page.object_list)
+    # none pending (the usual case): no empty page query to compile
+    rows = list(page.object_list) if page.paginator.count else []
     wanted = {
         int(item["id"])
         for s in rows
