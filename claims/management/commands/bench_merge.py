@@ -100,18 +100,21 @@ class Command(BaseCommand):
             f"Built in {time.perf_counter() - started:.1f} s on {connection.vendor}: "
             f"{built['statements']} statements by “{merged.name}” (#{merged.pk}) over "
             f"{built['sources']} sources and {built['claims']} claims, {built['via']} "
-            f"delivered via it, {built['contradictions']} contradictions touching them; "
+            f"by others delivered via it, {built['contradictions']} contradictions touching "
+            "them; "
             f"“{kept.name}” (#{kept.pk}) has {built['collisions']} of the same statements."
         )
 
         writers = [Writer(i + 1) for i in range(k)]
         merge_s, report = run_merge_with_writers(merged, kept, writers, rng, pause=options["pause"])
-        self._check(merged, kept, built, report)
+        self._check(merged, kept, built)
 
         waits = [d for w in writers for d in w.durations]
         errors = [e for w in writers for e in w.errors]
         self.stdout.write(f"\nMerge of {built['statements']} statements: {merge_s:.2f} s")
-        self.stdout.write(f"  {report.summary()}; {len(report.resolved)} links resolved")
+        self.stdout.write(
+            f"  {report.summary()}; {len(report.resolved)} conflicts resolved (folds, vias)"
+        )
         self.stdout.write(f"\n{'writer':>8} {'writes':>7} {'during merge':>13} {'errors':>7}")
         for w in writers:
             line = f"{w.number:>8} {w.writes:>7} {w.during_merge:>13} {len(w.errors):>7}"
@@ -132,7 +135,7 @@ class Command(BaseCommand):
             )
         )
 
-    def _check(self, merged: Actor, kept: Actor, built: dict, report) -> None:
+    def _check(self, merged: Actor, kept: Actor, built: dict) -> None:
         """The merge did what it says: the merged actor is gone and its statements are the
         kept actor's (the identical ones folded)."""
         if Actor.objects.filter(pk=merged.pk).exists():
@@ -147,9 +150,15 @@ class Command(BaseCommand):
 
 
 def _users() -> tuple[User, User]:
-    editor, _ = User.objects.get_or_create(username=EDITOR, defaults={"is_superuser": True})
-    writer, _ = User.objects.get_or_create(username=WRITER, defaults={"is_superuser": True})
-    return editor, writer
+    """Who merges and who writes (the services take a user; no role or login needed)."""
+    users = []
+    for name in (EDITOR, WRITER):
+        user, created = User.objects.get_or_create(username=name)
+        if created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        users.append(user)
+    return users[0], users[1]
 
 
 def _spans() -> list[tuple]:
@@ -252,7 +261,7 @@ def build_merge_pair(n: int, rng: random.Random) -> tuple[Actor, Actor, dict]:
         "statements": len(rows),
         "sources": len({r.source_id for r in rows}),
         "claims": len({r.claim_id for r in rows if r.claim_id}),
-        "via": len(via_rows) + sum(1 for r in rows if r.via_id),
+        "via": len(via_rows),
         "contradictions": len(links),
         "collisions": len(same_rows),
         "kept_own": kept_own,
