@@ -366,8 +366,15 @@ class Statement(Versioned):
         OK = "ok", "Anchored"
         LOST = "lost", "Quote not found after a text change"
 
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="statements")
-    speaker = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="statements")
+    # Each foreign key is served by one named index in Meta (a composite one where its first
+    # column is the key); Django's automatic index would be a second copy to keep up on every
+    # write (merges update thousands of rows at once).
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, related_name="statements", db_index=False
+    )
+    speaker = models.ForeignKey(
+        Actor, on_delete=models.PROTECT, related_name="statements", db_index=False
+    )
     via = models.ForeignKey(
         Actor,
         on_delete=models.PROTECT,
@@ -375,6 +382,7 @@ class Statement(Versioned):
         blank=True,
         related_name="relayed_statements",
         help_text="The spokesperson or reader who delivered it.",
+        db_index=False,  # statement_via_idx
     )
     reporting = models.CharField(
         "how reported", max_length=20, choices=Reporting, default=Reporting.REPORTED
@@ -385,8 +393,13 @@ class Statement(Versioned):
     prefix = models.CharField(max_length=64, blank=True)
     suffix = models.CharField(max_length=64, blank=True)
     anchor_status = models.CharField(max_length=8, choices=AnchorStatus, default=AnchorStatus.OK)
-    claim = models.ForeignKey(
-        Claim, on_delete=models.PROTECT, null=True, blank=True, related_name="statements"
+    claim = models.ForeignKey(  # statement_claim_idx (claim, stance) serves claim lookups
+        Claim,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="statements",
+        db_index=False,
     )
     stance = models.CharField(max_length=10, choices=Stance, blank=True)
     said_on = models.DateField("date said", null=True, blank=True)
@@ -397,7 +410,9 @@ class Statement(Versioned):
     # speaker, or a speaker left to the researcher (the "Unknown speaker" actor), shows it.
     cue = models.CharField("cue words", max_length=200, blank=True)
     speaker_mention = models.CharField("speaker as written", max_length=200, blank=True)
-    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="statements")
+    created_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="statements", db_index=False
+    )
     history = HistoricalRecords()
 
     class Meta:
