@@ -92,6 +92,22 @@ def test_admin_lists_and_revokes_tokens_but_cannot_make_them(admin_client, resea
     assert admin_client.get(reverse("admin:claims_apitoken_add")).status_code == 403
 
 
+def test_an_admin_cannot_bring_a_revoked_token_back(admin_client, researcher):
+    """The change page shows revoked_at read-only: posting it empty changes nothing."""
+    token, secret = api_token_create(user=researcher, name="revoked for good")
+    admin_client.post(
+        reverse("admin:claims_apitoken_changelist"),
+        {"action": "revoke", "_selected_action": [token.pk]},
+    )
+    change = reverse("admin:claims_apitoken_change", args=[token.pk])
+    page = admin_client.get(change).content.decode()
+    assert 'name="revoked_at' not in page
+    admin_client.post(change, {"revoked_at_0": "", "revoked_at_1": ""})
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert TokenClient(secret).get("/api/claims/").status_code == 401
+
+
 def test_a_token_revoked_by_an_admin_is_refused_everywhere(admin_client, researcher):
     token, secret = api_token_create(user=researcher, name="leaked")
     api = TokenClient(secret)

@@ -6,9 +6,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from claims.models import (
-    ApiToken,
-)  # fmt: skip
+from claims.models import ApiToken
 from claims.services.tokens import api_token_revoke
 
 
@@ -22,8 +20,17 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
     search_fields = ("name", "prefix", "user__username")
-    readonly_fields = ("user", "name", "prefix", "key_hash", "created_at", "last_used_at")
-    fields = (*readonly_fields, "revoked_at")
+    # everything read-only: a revoked token stays revoked (revoking is the action below)
+    readonly_fields = (
+        "user",
+        "name",
+        "prefix",
+        "key_hash",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    )
+    fields = readonly_fields
     actions = ["revoke"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
