@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from pathlib import PurePath
 
-import trafilatura
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -21,6 +20,10 @@ UPLOAD_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES
 
 def extract_html_text(html: str) -> str:
     """The article text of an HTML page: scripts, styles and page chrome dropped."""
+    # Imported here: trafilatura and lxml cost every web worker ~12 MiB, and only an HTML
+    # upload (a rare request, or a background job) needs them.
+    import trafilatura
+
     text = trafilatura.extract(
         html,
         include_comments=False,
