@@ -50,7 +50,7 @@ class Docs(DocsBase):
         settings = {
             "url": self.get_openapi_url(api, kwargs),
             "layout": "BaseLayout",
-            "deepLinking": True,
+            "deepLinking": False,  # its links inside buttons are nested interactive elements
             "persistAuthorization": False,
         }
         return render(request, "claims/api_docs.html", {"api": api, "swagger_settings": settings})
