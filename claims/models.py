@@ -319,6 +319,12 @@ class Claim(Versioned):
             models.Index(fields=["status", "created_at"], name="claim_status_idx"),
             models.Index(fields=["text"], name="claim_text_idx"),
             models.Index(fields=["assigned_to"], name="claim_assigned_idx"),
+            # the review badge counts these by this index alone (services.review.waiting_count)
+            models.Index(
+                fields=["id"],
+                condition=Q(status="disputed", verdict="unrated"),
+                name="claim_waiting_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -559,6 +565,10 @@ class Contradiction(Versioned):
             models.Index(fields=["claim"], name="contradiction_claim_idx"),
             models.Index(fields=["assigned_to"], name="contradiction_assigned_idx"),
             models.Index(fields=["kind"], name="contradiction_kind_idx"),
+            # the review badge counts these by this index alone (services.review.waiting_count)
+            models.Index(
+                fields=["id"], condition=Q(status="proposed"), name="contradiction_proposed_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
