@@ -30,6 +30,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from django.db import connection
 from django.db.backends.signals import connection_created
@@ -38,6 +40,9 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Least, Length
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 WINDOW = 1000  # matching rows ranked per search, newest first
 MAX_TERMS = 8
@@ -49,8 +54,10 @@ _WORD = re.compile(r"[^\W_]+")
 # --- folding (the same rule as the SQL: case, accents, Arabic marks) ---------------------
 
 
+@lru_cache(maxsize=1 << 16)
 def fold_char(ch: str) -> str:
-    """One character folded: its base letters without marks, case-folded ('' for a mark)."""
+    """One character folded: its base letters without marks, case-folded ('' for a mark).
+    Cached: highlighting folds every character of a text, and texts repeat few characters."""
     if ch in ARABIC_MARKS:
         return ""
     base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
@@ -441,15 +448,14 @@ def slice_page(qs: QuerySet, number: int, per_page: int) -> Slice:
 # --- highlighting (escaped) ----------------------------------------------------------------
 
 
-def _folded_map(text: str) -> tuple[str, list[int]]:
+def _folded_map(text: str) -> tuple[str, Sequence[int]]:
     """The folded text and, for each of its characters, the index of the original one."""
-    out: list[str] = []
-    where: list[int] = []
-    for i, ch in enumerate(text):
-        f = fold_char(ch)
-        out.append(f)
-        where.extend([i] * len(f))
-    return "".join(out), where
+    out = [fold_char(ch) for ch in text]
+    folded = "".join(out)
+    if len(folded) == len(text) and all(len(f) == 1 for f in out):
+        return folded, range(len(text))
+    where = [i for i, f in enumerate(out) for _ in f]
+    return folded, where
 
 
 def match_spans(text: str, terms: tuple[str, ...] | list[str]) -> list[tuple[int, int]]:
@@ -477,11 +483,44 @@ def match_spans(text: str, terms: tuple[str, ...] | list[str]) -> list[tuple[int
     return spans
 
 
+SNIPPET_CHUNK = 2000  # characters folded at a time while looking for the first match
+
+
+def _word_end(text: str, i: int) -> int:
+    """The first whitespace at or after i (or the end): a cut there splits no word."""
+    while i < len(text) and not text[i].isspace():
+        i += 1
+    return i
+
+
+def _spans_near_first(text: str, terms, context: int) -> list[tuple[int, int]]:
+    """match_spans for a snippet: the first match, found by folding the text a chunk at a
+    time (a 2,000-statement source is long; folding all of it took most of a search page),
+    and every match in the few hundred characters around it that the snippet can show."""
+    start = 0
+    while start < len(text):
+        end = _word_end(text, min(len(text), start + SNIPPET_CHUNK))
+        found = match_spans(text[start:end], terms)
+        if found:
+            first, first_end = found[0][0] + start, found[0][1] + start
+            break
+        start = end
+    else:
+        return []
+    lo = first - context * 2 - 1
+    while lo > 0 and not text[lo - 1].isspace():
+        lo -= 1
+    lo = max(0, lo)
+    hi = _word_end(text, max(first_end + context, first + context * 3) + 2)
+    return [(a + lo, b + lo) for a, b in match_spans(text[lo:hi], terms)]
+
+
 def highlight(text: str, terms, *, context: int | None = None) -> SafeString:
     """`text` escaped, the matched words in <mark>. With `context`, only a snippet of about
     that many characters each side of the first match."""
     text = text or ""
-    spans = match_spans(text, terms)
+    near = context is not None
+    spans = _spans_near_first(text, terms, context) if near else match_spans(text, terms)
     lo, hi = 0, len(text)
     if context is not None:
         first = spans[0][0] if spans else 0
