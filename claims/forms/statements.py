@@ -13,7 +13,7 @@ from django.utils.functional import cached_property
 from claims import anchoring
 from claims.models import Actor, ActorAlias, Claim, Contradiction, Source, Statement
 from claims.search import Query, search_actors, search_claims
-from claims.services.statements import NewActor
+from claims.services.statements import SELECTION_ERROR, NewActor, Selection
 
 STANCE_CHOICES = [("", "none"), *Statement.Stance.choices]
 
@@ -77,11 +77,17 @@ class StatementForm(forms.Form):
         source: Source,
         statement: Statement | None = None,
         action_url: str | None = None,
+        place_selection: bool = True,
         **kwargs,
     ):
         self.source = source
         self.statement = statement
         self.action_url = action_url  # where it posts, when not the create/edit view
+        # False: cleaned_data["anchor"] is the Selection as sent, placed in the text by
+        # services.statement_create under the source's row lock (the create view): the text
+        # is read and the span checked once, there. The form still places it when other
+        # fields have errors, so that every error shows at once.
+        self.place_selection = place_selection
         if statement is not None and not kwargs.get("initial"):
             kwargs["initial"] = {
                 "speaker": statement.speaker_id,
@@ -120,6 +126,9 @@ class StatementForm(forms.Form):
         raw = self.data.get(name) if self.is_bound else self.initial.get(name)
         if not raw:
             return None
+        cleaned = getattr(self, "cleaned_data", {}).get(name)
+        if isinstance(cleaned, model) and str(cleaned.pk) == str(raw):
+            return cleaned  # already read by the field's validation: not queried again
         try:
             return model.objects.filter(pk=int(raw)).first()
         except (TypeError, ValueError):
@@ -191,23 +200,25 @@ class StatementForm(forms.Form):
             cleaned["anchor"] = self._anchor(cleaned)
         return cleaned
 
-    def _anchor(self, cleaned: dict) -> anchoring.Anchor | None:
+    def _anchor(self, cleaned: dict) -> anchoring.Anchor | Selection | None:
         exact = cleaned.get("exact") or ""
         if not exact.strip():
             self.add_error("exact", "Select the words of the statement in the text first.")
             return None
+        selection = Selection(
+            exact=exact,
+            start=cleaned.get("start"),
+            end=cleaned.get("end"),
+            prefix=cleaned.get("prefix") or "",
+            suffix=cleaned.get("suffix") or "",
+            utf16=(cleaned.get("offsets_unit") or "utf16") == "utf16",
+        )
+        if not self.place_selection and not self.errors:
+            return selection
         try:
-            return anchoring.resolve(
-                self.source.text,
-                exact=exact,
-                start=cleaned.get("start"),
-                end=cleaned.get("end"),
-                prefix=cleaned.get("prefix") or "",
-                suffix=cleaned.get("suffix") or "",
-                utf16=(cleaned.get("offsets_unit") or "utf16") == "utf16",
-            )
+            return selection.resolve(self.source.text)
         except anchoring.AnchorError as exc:
-            self.add_error("exact", f"The selection cannot be placed in the text: {exc}")
+            self.add_error("exact", SELECTION_ERROR.format(exc))
             return None
 
 

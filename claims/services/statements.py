@@ -32,6 +32,35 @@ class NewActor:
         return f"{self.name} (new)"
 
 
+@dataclass(frozen=True)
+class Selection:
+    """A selection as the browser sends it, not yet placed in the text: offsets (UTF-16
+    code units when `utf16`, else code points) and the quote with its context.
+    statement_create resolves it (anchoring.resolve) against the text it reads under the
+    source's row lock: placed and verified once, against the text the statement is saved on."""
+
+    exact: str
+    start: int | None = None
+    end: int | None = None
+    prefix: str = ""
+    suffix: str = ""
+    utf16: bool = True
+
+    def resolve(self, text: str) -> anchoring.Anchor:
+        return anchoring.resolve(
+            text,
+            exact=self.exact,
+            start=self.start,
+            end=self.end,
+            prefix=self.prefix,
+            suffix=self.suffix,
+            utf16=self.utf16,
+        )
+
+
+SELECTION_ERROR = "The selection cannot be placed in the text: {}"
+
+
 StatementConflict = EditConflict  # the one conflict type; the old name stays importable
 
 
@@ -121,7 +150,7 @@ def statement_create(
     *,
     user,
     source: Source,
-    anchor: anchoring.Anchor,
+    anchor: anchoring.Anchor | Selection,
     speaker: Actor | NewActor,
     via: Actor | NewActor | None = None,
     reporting: str = Statement.Reporting.REPORTED,
@@ -132,9 +161,15 @@ def statement_create(
 ) -> Statement:
     """Record a statement at a verified anchor; new actors or a new claim are made with it.
 
-    The anchor is checked against the source's text read under a row lock: a text edit
-    running at the same time (source_update_text, which takes the same lock) either
-    finished first, and the span is checked against the new text, or waits for this."""
+    The anchor (or the browser's Selection, placed here) is checked against the source's
+    text read under a row lock: a text edit running at the same time (source_update_text,
+    which takes the same lock) either finished first, and the span is checked against the
+    new text, or waits for this.
+
+    A statement already recorded (same source, span, speaker, via, claim and stance) is
+    refused by the database's unique constraint (statement_unique_per_speaker_span) on
+    the insert itself, and only then looked up for the message: no query in advance on
+    every save for the rare double submission."""
     anchor = _verified(source, anchor)
     statement = Statement(
         source=source,
@@ -153,27 +188,31 @@ def statement_create(
         created_by=user,
     )
     _check(statement)
-    _refuse_duplicate(statement)
     statement._history_user = user
     try:
         with transaction.atomic():
             statement.save()
     except IntegrityError:
-        _refuse_duplicate(statement)  # the same statement, saved by a request just before
+        _refuse_duplicate(statement)  # the same statement, recorded before (or just now)
         raise
     claim_refresh_status(claim=statement.claim)
     return statement
 
 
-def _verified(source: Source, anchor: anchoring.Anchor) -> anchoring.Anchor:
+def _verified(source: Source, anchor: anchoring.Anchor | Selection) -> anchoring.Anchor:
     """The anchor checked against the source's current text, read under a row lock held
-    until the transaction ends (text edits take the same lock)."""
+    until the transaction ends (text edits take the same lock). A Selection is placed in
+    that text (anchoring.resolve: the offsets when they hold the quote, else the quote by
+    its context), which is its verification: the span is checked once, here."""
     text = Source.objects.select_for_update().filter(pk=source.pk).values_list("text", flat=True)
     source.text = text.get()
     try:
+        if isinstance(anchor, Selection):
+            return anchor.resolve(source.text)
         anchoring.verify(source.text, anchor.start, anchor.end, anchor.exact)
     except anchoring.AnchorError as exc:
-        raise ValidationError({"exact": str(exc)}) from None
+        message = SELECTION_ERROR.format(exc) if isinstance(anchor, Selection) else str(exc)
+        raise ValidationError({"exact": message}) from None
     return anchoring.make_anchor(source.text, anchor.start, anchor.end)
 
 

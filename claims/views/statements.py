@@ -83,12 +83,16 @@ def _service_fields(cleaned: dict) -> dict:
 @require_http_methods(["GET", "POST"])
 @member_required
 def statement_create(request: HttpRequest, pk: int) -> HttpResponse:
-    source = get_object_or_404(Source.objects.defer("notes"), pk=pk)
-    _require_perm(request, "claims.add_statement")
     if request.method == "GET":
+        source = get_object_or_404(Source.objects.defer("notes"), pk=pk)
+        _require_perm(request, "claims.add_statement")
         form = StatementForm(source=source, auto_id="new_%s")
         return _form_response(request, form, source)
-    form = StatementForm(request.POST, source=source, auto_id="new_%s")
+    # Not the text: the service reads it once, under the source's row lock, and places the
+    # selection there (the form only does so to show errors with the others').
+    source = get_object_or_404(Source.objects.only("id", "title"), pk=pk)
+    _require_perm(request, "claims.add_statement")
+    form = StatementForm(request.POST, source=source, auto_id="new_%s", place_selection=False)
     if form.is_valid():
         try:
             statement = services.statement_create(

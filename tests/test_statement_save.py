@@ -1,0 +1,130 @@
+"""The statement save (the workspace's htmx POST of a new statement): what it reads and
+writes, once each. The text is read once, under the source's row lock, and the selection
+is placed in it there; a duplicate is refused by the unique constraint on the insert,
+not looked up before every save; history is written; the answer is the new card."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from claims.models import Statement
+from tests.conftest import HTMX
+from tests.factories import make_actor, make_claim, make_source
+from tests.test_statements import body, post_data
+
+pytestmark = pytest.mark.django_db
+
+# session, user, permissions (2), source (without its text), speaker, claim; the service's
+# transaction: text under the row lock, savepoint, insert, history insert, release, the
+# claim's status refresh (savepoint, claim under lock, stances, confirmed links, release);
+# the transaction's own begin/commit (savepoint/release inside the test's transaction).
+# Was 20: the source's text was read twice (with the source, then under the lock), and a
+# duplicate was looked up before every insert.
+SAVE_QUERIES = 19
+
+
+def _save(client, source, data):
+    url = reverse("claims:statement_create", args=[source.pk])
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post(url, data, headers=HTMX)
+    return response, [q["sql"] for q in ctx.captured_queries]
+
+
+def test_the_save_reads_the_text_once_under_the_lock_and_answers_with_the_card(
+    researcher_client,
+):
+    source = make_source()
+    speaker, claim = make_actor("Nuri al-Maliki"), make_claim()
+    data = post_data(
+        source.text, "Critics said", speaker=speaker.pk, claim=claim.pk, stance="asserts"
+    )
+    response, queries = _save(researcher_client, source, data)
+    assert response.status_code == 201, body(response)
+    statement = Statement.objects.get()
+    assert source.text[statement.start : statement.end] == statement.exact == "Critics said"
+    assert len(queries) == SAVE_QUERIES, "\n".join(queries)
+    text_reads = [q for q in queries if '"claims_source"."text"' in q]
+    assert len(text_reads) == 1, text_reads
+    if connection.features.has_select_for_update:
+        assert "FOR UPDATE" in text_reads[0]
+    # nothing asks for the statement before it is inserted (the constraint refuses a copy)
+    insert = next(
+        i for i, q in enumerate(queries) if q.startswith('INSERT INTO "claims_statement"')
+    )
+    assert not [q for q in queries[:insert] if 'FROM "claims_statement"' in q]
+    # history written, the card answered from the object the service returned
+    assert statement.history.count() == 1
+    html = response.content.decode()
+    assert f'id="saved-statement-{statement.pk}"' in html and "Nuri al-Maliki" in html
+    assert claim.text in body(response)
+    assert json.loads(response["HX-Trigger"]) == {"statementsChanged": {"id": statement.pk}}
+
+
+def test_the_same_statement_sent_again_is_refused_by_the_constraint(researcher_client):
+    source = make_source()
+    data = post_data(source.text, "Critics said", speaker=make_actor().pk)
+    first, _ = _save(researcher_client, source, data)
+    assert first.status_code == 201
+    again, _ = _save(researcher_client, source, data)
+    assert again.status_code == 422
+    pk = Statement.objects.get().pk
+    assert f"This statement is already recorded (#{pk}, by researcher)" in body(again)
+    assert Statement.history.count() == 1
+
+
+def test_a_new_speaker_and_claim_are_rolled_back_with_a_refused_duplicate(researcher_client):
+    source = make_source()
+    speaker = make_actor("Saleh al-Ageili")
+    data = post_data(source.text, "Critics said", speaker=speaker.pk)
+    assert _save(researcher_client, source, data)[0].status_code == 201
+    # the same span and speaker, with a via made in place: a different statement
+    data_via = {**data, "via_new_name": "A spokesman"}
+    assert _save(researcher_client, source, data_via)[0].status_code == 201
+    again, _ = _save(researcher_client, source, data_via)
+    assert again.status_code == 422 and "already recorded" in body(again)
+    assert Statement.objects.count() == 2
+
+
+def test_a_selection_placed_by_the_service_reports_like_the_form(researcher_client):
+    source = make_source()
+    data = post_data(source.text, "Critics said", speaker=make_actor().pk)
+    data["exact"] = "words that are not in the text"
+    response, _ = _save(researcher_client, source, data)
+    assert response.status_code == 422
+    assert "The selection cannot be placed in the text:" in body(response)
+    assert "does not occur in the text" in body(response)
+    assert "data-statement-form" in response.content.decode()
+    assert not Statement.objects.exists()
+
+
+def test_a_bad_selection_shows_with_the_other_errors(researcher_client):
+    source = make_source()
+    data = post_data(source.text, "Critics said")  # no speaker
+    data["exact"] = "words that are not in the text"
+    response, _ = _save(researcher_client, source, data)
+    assert response.status_code == 422
+    assert "Choose who said it" in body(response)
+    assert "The selection cannot be placed in the text:" in body(response)
+
+
+def test_offsets_that_miss_the_quote_are_placed_by_its_context(researcher_client):
+    source = make_source()  # "The minister said the bridge was safe." occurs twice
+    quote = "The minister said the bridge was safe."
+    second = source.text.index(quote, source.text.index(quote) + 1)
+    data = post_data(source.text, "Critics said", speaker=make_actor().pk)
+    data.update(
+        exact=quote,
+        start=second + 3,  # near the second occurrence, not on it
+        end=second + 3 + len(quote),
+        prefix=source.text[max(0, second - 32) : second],
+        suffix=source.text[second + len(quote) : second + len(quote) + 32],
+        offsets_unit="cp",
+    )
+    response, _ = _save(researcher_client, source, data)
+    assert response.status_code == 201, body(response)
+    assert Statement.objects.get().start == second
