@@ -243,11 +243,14 @@ def _statements_of(column: str, parents: tuple[str, list]) -> tuple[str, list]:
     On PostgreSQL a LATERAL join reads each parent's newest statements by the index: with a
     plain ``IN`` the planner may walk the whole primary key backwards for ``ORDER BY id DESC
     LIMIT``, hoping to meet matches early, and read every statement when there are none.
+    The parents are read first, into an array, so that their own query is planned alone
+    (by its full-text index: inside the join, at 1,000,000 statements, PostgreSQL chose a
+    parallel sequential scan of every claim instead, 50-65 ms).
     """
     sql, params = parents
     if connection.vendor == "postgresql":
         return (
-            f"SELECT s.id FROM ({sql}) AS parent CROSS JOIN LATERAL (SELECT id FROM "
+            f"SELECT s.id FROM unnest(ARRAY({sql})) AS parent(id) CROSS JOIN LATERAL (SELECT id FROM "
             f"claims_statement WHERE {column} = parent.id ORDER BY id DESC LIMIT {WINDOW}) AS s "
             f"ORDER BY s.id DESC LIMIT {WINDOW}",
             params,
