@@ -30,6 +30,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.context_processors import PermWrapper
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
@@ -272,3 +273,164 @@ def new_statement_form_html(request, source: Source) -> SafeString:
         cache.set(key, html, TIMEOUT)
     token = get_token(request)
     return mark_safe(html.replace(CSRF_PLACEHOLDER, token))  # noqa: S308 - template + token
+
+
+# --- review rows: the queue's items and the claim page's contradictions -----------------
+#
+# A row (templates/claims/review_queue.html#contradiction_item or #claim_item) is rendered
+# once per version of what it shows and kept in the cache. Its key holds, read with one
+# hand-written query per kind of row:
+# - a contradiction's version and claim, the versions and ids of both statements, their
+#   speakers, vias and sources, and the usernames of its proposer, reviewer and assignee;
+# - a claim's version, its statement counts (all, asserting, denying) and the usernames of
+#   its reviewer and assignee;
+# and, per viewer, whether they are an editor and (for editors) the editor list the
+# assignment <select> offers. What differs per request (the CSRF token, the `next` path)
+# is rendered as a placeholder that each request replaces; the placeholders are derived
+# from SECRET_KEY, so text typed into a quote cannot forge one.
+
+ROW_TEMPLATE = "claims/review_queue.html"
+
+
+def _row_generation() -> str:
+    digest = hashlib.blake2b(digest_size=6)
+    base = Path(settings.BASE_DIR)
+    for name in (ROW_TEMPLATE, "claims/caching.py", "claims/models.py", "claims/selectors.py"):
+        path = base / "templates" / name if name.endswith(".html") else base / name
+        digest.update(path.read_bytes() if path.exists() else name.encode())
+    return digest.hexdigest()
+
+
+ROW_GENERATION = _row_generation()
+_SALT = hashlib.blake2b(f"claims-rows:{settings.SECRET_KEY}".encode(), digest_size=8).hexdigest()
+ROW_CSRF = f"__claims_row_csrf_{_SALT}__"
+ROW_HERE = f"__claims_row_here_{_SALT}__"
+
+_U = get_user_model()._meta.db_table
+_UNAME = get_user_model().USERNAME_FIELD
+
+
+def _side(a: str) -> str:
+    return (
+        f"{a}.id, {a}.version, {a}.updated_at, {a}.speaker_id, {a}sp.version, "
+        f"{a}sp.updated_at, {a}.via_id, {a}v.version, {a}v.updated_at, {a}.source_id, "
+        f"{a}src.version, {a}src.updated_at"
+    )
+
+
+def _side_join(a: str, column: str) -> str:
+    return (
+        f"JOIN {_S} {a} ON {a}.id = l.{column} "
+        f"JOIN {_A} {a}sp ON {a}sp.id = {a}.speaker_id "
+        f"LEFT JOIN {_A} {a}v ON {a}v.id = {a}.via_id "
+        f"JOIN {_SRC} {a}src ON {a}src.id = {a}.source_id "
+    )
+
+
+_CONTRADICTION_ROW_SQL = (
+    f"SELECT l.id, l.version, l.updated_at, l.claim_id, k.version, k.updated_at, "  # noqa: S608
+    f"{_side('f')}, {_side('g')}, pb.{_UNAME}, rb.{_UNAME}, ab.{_UNAME} "
+    f"FROM {_L} l {_side_join('f', 'first_id')} {_side_join('g', 'second_id')}"
+    f"LEFT JOIN {_C} k ON k.id = l.claim_id "
+    f"LEFT JOIN {_U} pb ON pb.id = l.proposed_by_id "
+    f"LEFT JOIN {_U} rb ON rb.id = l.reviewed_by_id "
+    f"LEFT JOIN {_U} ab ON ab.id = l.assigned_to_id "
+    "WHERE l.id IN ({marks})"
+)
+
+
+def _count(stance: str = "") -> str:
+    where = " AND n.stance = %s" if stance else ""
+    return f"(SELECT COUNT(*) FROM {_S} n WHERE n.claim_id = k.id{where})"  # noqa: S608
+
+
+_CLAIM_ROW_SQL = (
+    f"SELECT k.id, k.version, k.updated_at, {_count()}, {_count('x')}, {_count('x')}, "  # noqa: S608
+    f"rb.{_UNAME}, ab.{_UNAME} FROM {_C} k "
+    f"LEFT JOIN {_U} rb ON rb.id = k.reviewed_by_id "
+    f"LEFT JOIN {_U} ab ON ab.id = k.assigned_to_id "
+    "WHERE k.id IN ({marks})"
+)
+
+
+def _version_rows(sql: str, ids: list[int], before: Sequence = ()) -> dict[int, tuple]:
+    if not ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(marks=", ".join(["%s"] * len(ids))), [*before, *ids])
+        return {row[0]: tuple(str(x) for x in row) for row in cursor.fetchall()}
+
+
+def _row_viewer(editor: bool, editor_list: Sequence) -> tuple:
+    from django.utils import timezone, translation
+
+    who = tuple((u.pk, u.get_username()) for u in editor_list) if editor else ()
+    return (editor, who, timezone.get_current_timezone_name(), translation.get_language())
+
+
+def review_rows_html(
+    request,
+    rows: Sequence[tuple[str, int]],
+    *,
+    editor: bool,
+    editor_list: Sequence = (),
+    here: str = "",
+) -> list[SafeString]:
+    """The HTML of queue rows, in order: ("c", id) a contradiction, ("k", id) a claim.
+    One query per kind for the keys; the missing rows are loaded (one query per kind),
+    rendered and stored. Rows that are gone are left out."""
+    from django.utils.html import conditional_escape
+
+    from claims.selectors import claims_full, contradictions_full
+
+    c_ids = [pk for tag, pk in rows if tag == "c"]
+    k_ids = [pk for tag, pk in rows if tag == "k"]
+    versions = {
+        "c": _version_rows(_CONTRADICTION_ROW_SQL, c_ids),
+        "k": _version_rows(
+            _CLAIM_ROW_SQL, k_ids, [Statement.Stance.ASSERTS, Statement.Stance.DENIES]
+        )
+        if k_ids
+        else {},
+    }
+    viewer = _row_viewer(editor, editor_list)
+    keys: dict[tuple[str, int], str] = {}
+    for tag, pk in rows:
+        row = versions[tag].get(pk)
+        if row is not None:
+            digest = _digest((row, viewer))
+            keys[tag, pk] = f"claims:{ROW_GENERATION}:row:{tag}:{pk}:{digest}"
+    found = cache.get_many(list(keys.values()))
+    missing = {tag_pk for tag_pk, key in keys.items() if key not in found}
+    if missing:
+        loaders = {"c": contradictions_full, "k": claims_full}
+        names = {"c": ("contradiction_item", "c"), "k": ("claim_item", "cl")}
+        fresh = {}
+        for tag in ("c", "k"):
+            want = [pk for t, pk in missing if t == tag]
+            if not want:
+                continue
+            partial, var = names[tag]
+            for obj in loaders[tag]().filter(pk__in=want):
+                fresh[keys[tag, obj.pk]] = render_to_string(
+                    f"{ROW_TEMPLATE}#{partial}",
+                    {
+                        var: obj,
+                        "is_editor": editor,
+                        "editor_list": editor_list,
+                        "csrf_token": ROW_CSRF,
+                        "here": ROW_HERE,
+                    },
+                )
+        cache.set_many(fresh, TIMEOUT)
+        found.update(fresh)
+    token = get_token(request) if editor else ""
+    where = str(conditional_escape(here))
+    out = []
+    for tag_pk in rows:
+        html = found.get(keys.get(tag_pk, ""))
+        if html is not None:
+            if editor:
+                html = html.replace(ROW_CSRF, token)
+            out.append(mark_safe(html.replace(ROW_HERE, where)))  # noqa: S308 - templates
+    return out

@@ -94,6 +94,39 @@ def claim_statement_count(stance: str | None = None) -> Subquery:
     )
 
 
+CONTRADICTION_RELATED = (
+    "first__speaker",
+    "first__via",
+    "first__source",
+    "second__speaker",
+    "second__via",
+    "second__source",
+    "claim",
+    "reviewed_by",
+    "assigned_to",
+    "proposed_by",
+)
+
+
+def contradictions_full() -> QuerySet:
+    """Contradictions with everything a queue row shows (one query)."""
+    return Contradiction.objects.select_related(*CONTRADICTION_RELATED).defer(
+        "first__source__text",
+        "first__source__notes",
+        "second__source__text",
+        "second__source__notes",
+    )
+
+
+def claims_full() -> QuerySet:
+    """Claims with what a queue row shows: assignee, reviewer, statement counts."""
+    return Claim.objects.select_related("assigned_to", "reviewed_by").annotate(
+        n_statements=claim_statement_count(),
+        n_asserts=claim_statement_count("asserts"),
+        n_denies=claim_statement_count("denies"),
+    )
+
+
 def contradictions_on(claim: Claim) -> QuerySet:
     """Ids of the contradictions at issue on the claim or between statements about it,
     oldest first. Ids only: the planner then never joins every statement (PostgreSQL
@@ -108,26 +141,18 @@ def contradictions_on(claim: Claim) -> QuerySet:
     )
 
 
-def with_rows(page: Page) -> Page:
-    """Replace a page of contradiction ids by the contradictions, fully loaded (one query)."""
-    ids = list(page.object_list)
-    if ids:
-        full = Contradiction.objects.select_related(
-            "first__speaker",
-            "first__via",
-            "first__source",
-            "second__speaker",
-            "second__via",
-            "second__source",
-            "reviewed_by",
-            "assigned_to",
-            "proposed_by",
-            "claim",
-        ).defer("first__source__text", "second__source__text")
-        by_id = full.in_bulk(ids)
-        page.object_list = [by_id[i] for i in ids if i in by_id]
-    else:
-        page.object_list = []
+def with_rows(request: HttpRequest, page: Page, editor_list: list) -> Page:
+    """Replace a page of contradiction ids by their rows' HTML, cached per version of
+    what each row shows (claims.caching.review_rows_html: one query on a warm cache)."""
+    from claims.caching import review_rows_html
+
+    page.object_list = review_rows_html(
+        request,
+        [("c", pk) for pk in page.object_list],
+        editor=is_editor(request.user),
+        editor_list=editor_list,
+        here=request.get_full_path(),
+    )
     return page
 
 
@@ -166,7 +191,9 @@ def claim_context(request: HttpRequest, claim: Claim, *, full: bool = True) -> d
             "timeline": on_page,
             "diagram": diagram.build(claim, on_page, drawn) if on_page else None,
             "contradictions": with_rows(
-                paginate(request, contradictions_on(claim), CONTRADICTIONS_PER_PAGE, "cpage")
+                request,
+                paginate(request, contradictions_on(claim), CONTRADICTIONS_PER_PAGE, "cpage"),
+                ctx["editor_list"],
             ),
         }
     )

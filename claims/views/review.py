@@ -15,7 +15,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from claims.access import editor_required, member_required
+from claims.access import editor_required, is_editor, member_required
+from claims.caching import review_rows_html
 from claims.forms.review import (
     AssignForm,
     DecisionForm,
@@ -27,7 +28,7 @@ from claims.forms.review import (
 from claims.models import Actor, Claim, Contradiction, Source, Statement
 from claims.redirects import next_path
 from claims.search import Query, claim_ids_matching, statement_ids_matching
-from claims.selectors import claim_context, claim_statement_count, paginate
+from claims.selectors import claim_context, claims_full, contradictions_full, paginate
 from claims.services import review as svc
 from claims.services.conflicts import conflict_context
 
@@ -35,36 +36,6 @@ ITEMS_PER_PAGE = 25
 NOTES_PER_PAGE = 50
 QUEUE = "claims/review_queue.html"
 TRIGGER = "review-changed"
-
-CONTRADICTION_RELATED = (
-    "first__speaker",
-    "first__via",
-    "first__source",
-    "second__speaker",
-    "second__via",
-    "second__source",
-    "claim",
-    "reviewed_by",
-    "assigned_to",
-    "proposed_by",
-)
-
-
-def contradictions_full() -> QuerySet:
-    return Contradiction.objects.select_related(*CONTRADICTION_RELATED).defer(
-        "first__source__text",
-        "first__source__notes",
-        "second__source__text",
-        "second__source__notes",
-    )
-
-
-def claims_full() -> QuerySet:
-    return Claim.objects.select_related("assigned_to", "reviewed_by").annotate(
-        n_statements=claim_statement_count(),
-        n_asserts=claim_statement_count("asserts"),
-        n_denies=claim_statement_count("denies"),
-    )
 
 
 def _either(statements: QuerySet) -> Q:
@@ -128,20 +99,6 @@ def queue_union(data: dict) -> QuerySet:
     return rows_c.union(rows_k, all=True).order_by("created_at", "id")
 
 
-def queue_rows(ids: list[tuple[int, object, str]]) -> list[tuple[str, object]]:
-    """The page's rows as objects, in queue order: at most two queries."""
-    c_ids = [pk for pk, _at, tag in ids if tag == "c"]
-    k_ids = [pk for pk, _at, tag in ids if tag == "k"]
-    cs = {c.pk: c for c in contradictions_full().filter(pk__in=c_ids)} if c_ids else {}
-    ks = {k.pk: k for k in claims_full().filter(pk__in=k_ids)} if k_ids else {}
-    rows = []
-    for pk, _at, tag in ids:
-        obj = cs.get(pk) if tag == "c" else ks.get(pk)
-        if obj is not None:
-            rows.append(("contradiction" if tag == "c" else "claim", obj))
-    return rows
-
-
 def _filter_labels(data: dict) -> list[tuple[str, str, str, int]]:
     """(parameter, what, name, id) of the active actor/source/claim filters, one query each."""
     out = []
@@ -174,7 +131,13 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         "nav": "review",
         "form": form,
         "page": page,
-        "rows": queue_rows(list(page.object_list)),
+        "rows": review_rows_html(
+            request,
+            [(tag, pk) for pk, _at, tag in page.object_list],
+            editor=is_editor(request.user),
+            editor_list=editor_list,
+            here=request.get_full_path(),
+        ),
         "editor_list": editor_list,
         "active_filters": _filter_labels(data),
         "query": params.urlencode(),
