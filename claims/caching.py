@@ -434,3 +434,90 @@ def review_rows_html(
                 html = html.replace(ROW_CSRF, token)
             out.append(mark_safe(html.replace(ROW_HERE, where)))  # noqa: S308 - templates
     return out
+
+
+# --- the claim page's picture, statements and timeline ---------------------------------
+#
+# Built once per version of the claim and of the page of its statements: the key holds the
+# claim's version, the statement count and page number, every statement's version with its
+# speaker's, via's and source's (and their ids), and the drawn contradictions' versions,
+# kinds and statuses. Nothing in it depends on the viewer.
+
+CLAIM_BODY_TEMPLATE = "claims/claim_detail.html"
+CLAIM_STATEMENT_FIELDS = (
+    "id",
+    "version",
+    "updated_at",
+    "speaker_id",
+    "speaker__version",
+    "speaker__updated_at",
+    "via_id",
+    "via__version",
+    "via__updated_at",
+    "source_id",
+    "source__version",
+    "source__updated_at",
+)
+
+
+def _claim_body_generation() -> str:
+    digest = hashlib.blake2b(digest_size=6)
+    base = Path(settings.BASE_DIR)
+    for name in (
+        "templates/claims/claim_detail.html",
+        "claims/diagram.py",
+        "claims/caching.py",
+        "claims/models.py",
+    ):
+        path = base / name
+        digest.update(path.read_bytes() if path.exists() else name.encode())
+    return digest.hexdigest()
+
+
+CLAIM_BODY_GENERATION = _claim_body_generation()
+
+
+def claim_body_html(claim: Claim, page: Page, drawn: Sequence) -> dict[str, SafeString]:
+    """The picture and the statements+timeline sections of the claim page. `page` holds
+    CLAIM_STATEMENT_FIELDS rows of the claim's statements in page order; `drawn` the
+    contradictions among them (id, version, first_id, second_id, kind and status loaded).
+    On a miss the statements are loaded (one query) and the fragments rendered."""
+    from django.utils import timezone, translation
+
+    rows = [tuple(str(x) for x in row) for row in page.object_list]
+    parts = (
+        claim.pk,
+        claim.version,
+        str(claim.updated_at),
+        page.number,
+        page.paginator.count,
+        rows,
+        sorted((c.pk, c.version, c.first_id, c.second_id, c.kind, c.status) for c in drawn),
+        timezone.get_current_timezone_name(),
+        translation.get_language(),
+    )
+    key = f"claims:{CLAIM_BODY_GENERATION}:claimbody:{claim.pk}:{_digest(parts)}"
+    found = cache.get(key)
+    if found is None:
+        from claims import diagram
+        from claims.selectors import claim_page_statements
+
+        ids = [row[0] for row in page.object_list]
+        by_id = claim_page_statements().in_bulk(ids)
+        on_page = [by_id[i] for i in ids if i in by_id]
+        ctx = {
+            "claim": claim,
+            "statements": page,
+            "groups": [
+                (value, label, [s for s in on_page if s.stance == value])
+                for value, label in Statement.Stance.choices
+            ],
+            "timeline": on_page,
+            "diagram": diagram.build(claim, on_page, drawn) if on_page else None,
+        }
+        found = {
+            name: render_to_string(f"{CLAIM_BODY_TEMPLATE}#{name}", ctx)
+            for name in ("picture", "statements")
+        }
+        cache.set(key, found, TIMEOUT)
+    return {name: mark_safe(html) for name, html in found.items()}  # noqa: S308 - templates

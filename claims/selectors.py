@@ -24,7 +24,7 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
 
-from claims import diagram, search
+from claims import search
 from claims.access import is_editor
 from claims.forms.review import NoteForm
 from claims.highlighting import HIGHLIGHT_FIELDS
@@ -156,6 +156,13 @@ def with_rows(request: HttpRequest, page: Page, editor_list: list) -> Page:
     return page
 
 
+def claim_page_statements() -> QuerySet:
+    """Statements as the claim page shows them: speaker, via and source loaded."""
+    return Statement.objects.select_related("speaker", "via", "source").defer(
+        "source__text", "source__notes"
+    )
+
+
 def claim_context(request: HttpRequest, claim: Claim, *, full: bool = True) -> dict:
     """What the claim page shows; with full=False only what the verdict panel and the
     notes thread need (the fragments htmx swaps)."""
@@ -170,26 +177,20 @@ def claim_context(request: HttpRequest, claim: Claim, *, full: bool = True) -> d
     }
     if not full:
         return ctx
-    statements = (
-        claim.statements.select_related("speaker", "via", "source")
-        .defer("source__text", "source__notes")
-        .order_by(F("said_on").asc(nulls_last=True), "id")
-    )
-    page = paginate(request, statements, STATEMENTS_PER_PAGE)
-    on_page = list(page.object_list)
-    ids = [s.pk for s in on_page]
-    drawn = Contradiction.objects.filter(first_id__in=ids, second_id__in=ids).only(
-        "id", "first_id", "second_id", "kind", "status"
+    from claims.caching import CLAIM_STATEMENT_FIELDS, claim_body_html
+
+    statements = claim.statements.order_by(F("said_on").asc(nulls_last=True), "id")
+    page = paginate(request, statements.values_list(*CLAIM_STATEMENT_FIELDS), STATEMENTS_PER_PAGE)
+    ids = [row[0] for row in page.object_list]
+    drawn = list(
+        Contradiction.objects.filter(first_id__in=ids, second_id__in=ids).only(
+            "id", "version", "first_id", "second_id", "kind", "status"
+        )
     )
     ctx.update(
         {
             "statements": page,
-            "groups": [
-                (value, label, [s for s in on_page if s.stance == value])
-                for value, label in Statement.Stance.choices
-            ],
-            "timeline": on_page,
-            "diagram": diagram.build(claim, on_page, drawn) if on_page else None,
+            "claim_body": claim_body_html(claim, page, drawn),
             "contradictions": with_rows(
                 request,
                 paginate(request, contradictions_on(claim), CONTRADICTIONS_PER_PAGE, "cpage"),

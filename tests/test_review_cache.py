@@ -283,3 +283,112 @@ def test_untrusted_text_stays_escaped_in_cached_rows(editor_client, editor, worl
     for _ in range(2):
         r = queue_row(editor_client, world["link"])
         assert "<script>x" not in r and "&lt;script&gt;x" in r
+
+
+# --- the claim page's picture, statements and timeline (claims.caching.claim_body_html) ---
+
+
+def claim_page(client, claim: Claim) -> str:
+    response = client.get(claim.get_absolute_url())
+    assert response.status_code == 200
+    return html.unescape(response.content.decode())
+
+
+def section(page: str, heading_id: str) -> str:
+    start = page.index(f'aria-labelledby="{heading_id}"')
+    return page[start : page.index("</section>", start)]
+
+
+def test_claim_body_comes_from_the_cache_the_second_time(researcher_client, world):
+    def body(page):
+        return [section(page, h) for h in ("picture-h", "statements-h", "timeline-h")]
+
+    first = claim_page(researcher_client, world["claim"])
+    assert any(":claimbody:" in k for k in cache._cache)
+    assert body(claim_page(researcher_client, world["claim"])) == body(first)
+
+
+def test_claim_body_after_statement_edit(researcher_client, editor, world):
+    said, claim = world["said"], world["claim"]
+    before = claim_page(researcher_client, claim)
+    assert "Minister Alpha" in section(before, "picture-h")
+    statement_update(
+        user=editor,
+        statement_id=said.pk,
+        version=said.version,
+        speaker=world["critic"],
+        reporting=said.reporting,
+        claim=claim,
+        stance="questions",
+        said_on=datetime.date(2024, 5, 6),
+    )
+    after = claim_page(researcher_client, claim)
+    assert "Minister Alpha" not in section(after, "picture-h")
+    assert "Minister Alpha" not in section(after, "statements-h")
+    assert "2024-05-06" in section(after, "timeline-h")
+    questions = section(after, "statements-h").split('pill stance-questions">questions')[1]
+    assert "the bridge was safe" in questions
+
+
+def test_claim_body_after_rename_source_edit_and_merge(researcher_client, editor, world):
+    claim = world["claim"]
+    claim_page(researcher_client, claim)
+    critic = world["critic"]
+    records.actor_update(
+        user=editor, actor_id=critic.pk, version=critic.version, fields={"name": "Delta"}
+    )
+    source = world["source"]
+    records.source_update(
+        user=editor,
+        source_id=source.pk,
+        version=source.version,
+        fields={"title": "Flood inquiry"},
+    )
+    page = claim_page(researcher_client, claim)
+    for heading in ("picture-h", "statements-h", "timeline-h"):
+        assert "Delta" in section(page, heading) and "Critic Beta" not in section(page, heading)
+    assert "Flood inquiry" in section(page, "statements-h")
+    kept = make_actor("Minister Kept")
+    merges.actor_merge(merged_id=world["minister"].pk, kept_id=kept.pk, user=editor)
+    page = claim_page(researcher_client, claim)
+    assert "Minister Kept" in section(page, "picture-h")
+    assert "Minister Kept" in section(page, "statements-h")
+
+
+def test_claim_body_after_claim_edit_new_statement_and_decision(
+    editor_client, editor, researcher, world
+):
+    claim, link = world["claim"], world["link"]
+    before = claim_page(editor_client, claim)
+    assert "dg-x-denial dg-status-proposed" in section(before, "picture-h")
+    editor_client.post(
+        reverse("claims:contradiction_decide", args=[link.pk]),
+        {"decision": "confirm", "note": "", "version": link.version},
+    )
+    assert "dg-x-denial dg-status-confirmed" in section(
+        claim_page(editor_client, claim), "picture-h"
+    )
+    link.refresh_from_db()
+    claim.refresh_from_db()
+    records.claim_update(
+        user=editor, claim_id=claim.pk, version=claim.version, text="The bridge holds"
+    )
+    assert "The bridge holds" in section(claim_page(editor_client, claim), "picture-h")
+    make_statement(
+        source=world["source"],
+        quote="An engineer",
+        speaker=make_actor("Engineer Eta"),
+        claim=claim,
+        created_by=researcher,
+    )
+    editor_client.post(
+        reverse("claims:contradiction_decide", args=[link.pk]),
+        {"decision": "reject", "note": "Different bridges.", "version": link.version},
+    )
+    after = claim_page(editor_client, claim)
+    picture = section(after, "picture-h")
+    assert "The bridge holds" in picture and "Engineer Eta" in picture
+    assert "dg-x-denial dg-status-rejected" in picture
+    assert "dg-x-denial dg-status-proposed" not in picture
+    assert "Engineer Eta" in section(after, "statements-h")
+    assert "Rejected by" in words(section(after, "contradictions-h"))
