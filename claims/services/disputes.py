@@ -4,18 +4,23 @@ statements that take opposite stances on it (one asserts, another denies)."""
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from claims.models import Claim, Contradiction, Statement
 
 
 def claim_is_contested(*, claim: Claim) -> bool:
-    stances = set(
-        Statement.objects.filter(claim=claim, stance__in=["asserts", "denies"])
-        .values_list("stance", flat=True)
-        .distinct()
+    # Two indexed probes in one query (statement_claim_idx is on claim, stance): the cost
+    # does not grow with the claim's statements, as a DISTINCT over them did.
+    def said(stance: str) -> Exists:
+        return Exists(Statement.objects.filter(claim=OuterRef("pk"), stance=stance))
+
+    asserted, denied = (
+        Claim.objects.filter(pk=claim.pk)
+        .values_list(said(Statement.Stance.ASSERTS), said(Statement.Stance.DENIES))
+        .get()
     )
-    if {"asserts", "denies"} <= stances:
+    if asserted and denied:
         return True
     return Contradiction.objects.filter(
         Q(claim=claim) | Q(first__claim=claim) | Q(second__claim=claim),
