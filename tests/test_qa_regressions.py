@@ -268,3 +268,66 @@ def test_fragment_urls_opened_as_pages_lead_to_the_page(researcher_client):
     assert text["Location"] == f"/sources/{source.pk}/"
     fragment = researcher_client.get(f"/sources/{source.pk}/cards/", headers={"HX-Request": "true"})
     assert fragment.status_code == 200 and "<html" not in fragment.content.decode()
+
+
+# --- issue 7.6 and 7.7: the admin's history is read-only, its lookups are the offered ones ---
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["text__regex=(", "title__regex=[", "created_by__password__startswith=pbkdf2", "nope=1"],
+)
+def test_admin_changelist_refuses_lookups_it_does_not_offer_with_a_400(admin_client, query):
+    # Was: ?text__regex=( reached the database -> 500.
+    make_source(title="Dam report")
+    response = admin_client.get(f"/admin/claims/source/?{query}")
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "query", ["kind__exact=article", "language=en", "published_on__gte=2008-01-01"]
+)
+def test_admin_changelist_accepts_the_filters_it_offers(admin_client, query):
+    make_source(title="Dam report")
+    response = admin_client.get(f"/admin/claims/source/?{query}")
+    assert response.status_code == 200
+
+
+def test_admin_history_cannot_be_reverted_and_versions_only_increase(admin_client, admin):
+    # Was: posting the history page's form reverted the record, its version going back,
+    # so an old open form passed the conflict check again.
+    actor = make_actor("Muqtada al-Sadr")
+    change = f"/admin/claims/actor/{actor.pk}/change/"
+    form = admin_client.get(change).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "id"}
+    data.update(
+        name="Muqtada al-Sadr (cleric)",
+        kind=actor.kind,
+        version=actor.version,
+        **{
+            f"{prefix}-{key}": "0"
+            for prefix in ("aliases", "affiliations")
+            for key in ("TOTAL_FORMS", "INITIAL_FORMS")
+        },
+    )
+    response = admin_client.post(change, data)
+    actor.refresh_from_db()
+    assert actor.name == "Muqtada al-Sadr (cleric)", response.content.decode()[:2000]
+    assert actor.version == 2
+    first = actor.history.order_by("history_id").first()
+    revert = f"/admin/claims/actor/{actor.pk}/history/{first.history_id}/"
+    assert admin_client.get(revert).status_code == 200
+    response = admin_client.post(revert, {"name": "Muqtada al-Sadr", "version": "1"})
+    assert response.status_code == 405
+    actor.refresh_from_db()
+    assert (actor.name, actor.version) == ("Muqtada al-Sadr (cleric)", 2)
+
+
+def test_admin_history_page_has_no_inline_style_for_the_csp(admin_client):
+    actor = make_actor("Nuri al-Maliki")
+    response = admin_client.get(f"/admin/claims/actor/{actor.pk}/history/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "style=" not in html
+    assert "<script>" not in html
+    assert "Nuri al-Maliki" in html
