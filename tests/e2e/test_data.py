@@ -54,8 +54,11 @@ class WorkerThread:
         return self
 
     def __exit__(self, *exc) -> None:
+        # The thread must be gone before the test ends: a worker left polling would claim
+        # the tasks of later tests and hold the database while their tables are flushed.
         self.worker.running = False
-        self.thread.join(timeout=10)
+        self.thread.join(timeout=60)
+        assert not self.thread.is_alive(), "the worker thread did not stop"
 
 
 @pytest.fixture
