@@ -28,9 +28,18 @@ ARGS = [
 
 
 def pytest_collection_modifyitems(items):
+    """Browser tests are marked e2e and run last, after every other test (pytest-django has
+    already put the transactional tests after the others): their session-wide live server
+    and worker threads then cannot outlive into the thread races, backups and real-worker
+    tests that come after them in file order."""
+    browser, others = [], []
     for item in items:
         if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.e2e)
+            browser.append(item)
+        else:
+            others.append(item)
+    items[:] = others + browser
 
 
 @pytest.fixture(scope="session")
