@@ -80,3 +80,21 @@ def test_the_badge_counts_exactly_what_waits(three_ways, django_assert_num_queri
         assert waiting_count() == 2  # one proposed contradiction, one disputed unrated claim
     Contradiction.objects.update(status="rejected", reviewed_at="2026-01-02T00:00Z")
     assert waiting_count() == 1
+
+
+def test_pages_read_inside_the_index_add_up_to_the_whole_list(db, django_assert_num_queries):
+    """Each page's rows are chosen inside the index lookup (its LIMIT is the page's end):
+    the pages, read one by one past the ranked head, give the whole list once, in order."""
+    Claim.objects.bulk_create([Claim(text=f"Monsoonal rains case {i}") for i in range(130)])
+    whole = make_claim("The monsoon failed")  # the oldest whole-word match: ranked first
+    Claim.objects.filter(pk=whole.pk).update(created_at="2000-01-01T00:00Z")
+    query = search.Query.parse("monsoon")
+    every = list(search.search_claims(Claim.objects.all(), query).values_list("pk", flat=True))
+    assert len(every) == len(set(every)) == 131 and every[0] == whole.pk
+    pages = []
+    for start in range(0, 140, 25):
+        with django_assert_num_queries(1):
+            qs = search.search_claims(Claim.objects.all(), query)
+            pages += list(qs[start : start + 25].values_list("pk", flat=True))
+    assert pages == every
+    assert "LIMIT 50" in str(search.search_claims(Claim.objects.all(), query)[25:50].query)
