@@ -17,8 +17,15 @@ write path (forms, admin, merges, bulk updates, imports, raw SQL) keeps them rig
 Queries are folded the same way (``fold``), split into words; every word must match and
 the last one also matches as a prefix (search as you type). A word that matches whole
 counts twice in the ranking, so "Sadr" puts "Muqtada al-Sadr" before "Sadrist movement";
-an exact name or alias comes first of all. Matching rows are read newest first and at most
-``WINDOW`` of them are ranked: the work per keystroke does not grow with the table.
+an exact name or alias comes first of all.
+
+The rows a page shows are chosen inside the index lookup (``Candidates``): the newest
+``Index.head`` matches are ranked there, later pages go on newest first, and the lookup's
+LIMIT is the outer query's slice end, read when the query is compiled, so the outer query
+joins only the rows it shows. A count (or an unsliced list) reads the plain windows of at
+most ``WINDOW`` rows, unranked. On PostgreSQL "the newest n matches" are looked for among
+the newest rows first and by the index only when those hold too few (``_newest``). The
+work per keystroke does not grow with the table, except where noted in ``_newest``.
 """
 
 # SQL below is built only from this module's constant table and column names; the user's
