@@ -463,19 +463,34 @@ def _statement_candidates(query: Query, then: Sequence[str]):
 
     def build(hi: int) -> tuple[str, list]:
         text_sql, text_params = text(hi)
-        others, other_params = _union(
-            _statements_newest("speaker_id", _actor_ids_sql(query), hi),
-            _statements_newest("claim_id", CLAIMS.window_sql(query), hi),
-        )
+        speakers, claims = _actor_ids_sql(query), CLAIMS.window_sql(query)
+        prelude, prelude_params = "", []
+        if connection.vendor == "postgresql":
+            # the speakers' and claims' ids read once (each part names them three times)
+            prelude = (
+                f"WITH sp AS MATERIALIZED (SELECT ARRAY({speakers[0]}) AS a), "
+                f"cp AS MATERIALIZED (SELECT ARRAY({claims[0]}) AS a) "
+            )
+            prelude_params = [*speakers[1], *claims[1]]
+            by_speaker = _newest(
+                "claims_statement", "speaker_id = ANY((SELECT a FROM sp)::bigint[])", [], hi
+            )
+            by_claim = _newest(
+                "claims_statement", "claim_id = ANY((SELECT a FROM cp)::bigint[])", [], hi
+            )
+        else:
+            by_speaker = _statements_newest("speaker_id", speakers, hi)
+            by_claim = _statements_newest("claim_id", claims, hi)
+        others, other_params = _union(by_speaker, by_claim)
         order = _order_sql(then)
         sql = (
-            f"SELECT id, min(part) AS part, min(part * 100000000 + pos) AS pos FROM ("
+            f"{prelude}SELECT id, min(part) AS part, min(part * 100000000 + pos) AS pos FROM ("
             f"SELECT id, part, pos FROM ({text_sql}) AS x UNION ALL "
             f"SELECT o.id, 2 AS part, row_number() OVER (ORDER BY {order}) AS pos "
             f"FROM ({others}) AS o JOIN claims_statement AS t ON t.id = o.id) AS a "
             f"GROUP BY id ORDER BY min(part * 100000000 + pos) LIMIT {hi}"
         )
-        return sql, [*text_params, *other_params]
+        return sql, [*prelude_params, *text_params, *other_params]
 
     return build
 
