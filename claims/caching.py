@@ -27,7 +27,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
-from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -40,7 +39,7 @@ from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
-from claims.access import can_change_statement
+from claims.access import can_change_statement, changeable_by
 from claims.highlighting import highlighted_text, highlights_for
 from claims.models import Actor, Claim, Contradiction, Source, Statement
 
@@ -48,23 +47,25 @@ CARD_TEMPLATE = "claims/source_detail.html#card"
 TIMEOUT = 60 * 60 * 24
 
 
-def _generation() -> str:
+def _code_hash(*paths: str) -> str:
+    """A short hash of these files (relative to BASE_DIR): part of a fragment's key, so
+    that HTML rendered by other code or templates is never read from a shared cache."""
     digest = hashlib.blake2b(digest_size=6)
     base = Path(settings.BASE_DIR)
-    for name in (
-        "templates/claims/source_detail.html",
-        "claims/highlighting.py",
-        "claims/caching.py",
-        "claims/anchoring.py",
-        "templates/claims/statement_form.html",
-        "claims/forms/statements.py",
-    ):
+    for name in paths:
         path = base / name
         digest.update(path.read_bytes() if path.exists() else name.encode())
     return digest.hexdigest()
 
 
-GENERATION = _generation()
+GENERATION = _code_hash(
+    "templates/claims/source_detail.html",
+    "claims/highlighting.py",
+    "claims/caching.py",
+    "claims/anchoring.py",
+    "templates/claims/statement_form.html",
+    "claims/forms/statements.py",
+)
 
 
 def _digest(parts: object) -> str:
@@ -190,10 +191,11 @@ def card_keys(user, rows: Sequence[tuple], *, prefix: str = "") -> list[str]:
                 if end in links:
                     links[end].append(tuple(str(x) for x in link))
     viewer = _viewer(user)
+    may_change = changeable_by(user)
     keys = []
     for row in rows:
         pk, created_by_id = row[0], row[3]
-        can_change = can_change_statement(user, SimpleNamespace(created_by_id=created_by_id))
+        can_change = may_change(created_by_id)
         parts = (tuple(str(x) for x in row), links[pk], viewer, can_change, prefix)
         keys.append(f"claims:{GENERATION}:card:{pk}:{_digest(parts)}")
     return keys
@@ -292,16 +294,9 @@ def new_statement_form_html(request, source: Source) -> SafeString:
 ROW_TEMPLATE = "claims/review_queue.html"
 
 
-def _row_generation() -> str:
-    digest = hashlib.blake2b(digest_size=6)
-    base = Path(settings.BASE_DIR)
-    for name in (ROW_TEMPLATE, "claims/caching.py", "claims/models.py", "claims/selectors.py"):
-        path = base / "templates" / name if name.endswith(".html") else base / name
-        digest.update(path.read_bytes() if path.exists() else name.encode())
-    return digest.hexdigest()
-
-
-ROW_GENERATION = _row_generation()
+ROW_GENERATION = _code_hash(
+    f"templates/{ROW_TEMPLATE}", "claims/caching.py", "claims/models.py", "claims/selectors.py"
+)
 _SALT = hashlib.blake2b(f"claims-rows:{settings.SECRET_KEY}".encode(), digest_size=8).hexdigest()
 ROW_CSRF = f"__claims_row_csrf_{_SALT}__"
 ROW_HERE = f"__claims_row_here_{_SALT}__"
@@ -460,21 +455,9 @@ CLAIM_STATEMENT_FIELDS = (
 )
 
 
-def _claim_body_generation() -> str:
-    digest = hashlib.blake2b(digest_size=6)
-    base = Path(settings.BASE_DIR)
-    for name in (
-        "templates/claims/claim_detail.html",
-        "claims/diagram.py",
-        "claims/caching.py",
-        "claims/models.py",
-    ):
-        path = base / name
-        digest.update(path.read_bytes() if path.exists() else name.encode())
-    return digest.hexdigest()
-
-
-CLAIM_BODY_GENERATION = _claim_body_generation()
+CLAIM_BODY_GENERATION = _code_hash(
+    f"templates/{CLAIM_BODY_TEMPLATE}", "claims/diagram.py", "claims/caching.py", "claims/models.py"
+)
 
 
 def claim_body_html(claim: Claim, page: Page, drawn: Sequence) -> dict[str, SafeString]:

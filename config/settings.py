@@ -7,6 +7,7 @@ DATABASE_URL        e.g. postgres://user@127.0.0.1:5432/claims; SQLite file when
 REDIS_URL           e.g. redis://127.0.0.1:6379/0: shared cache and sessions for several servers
 """
 
+import importlib.util
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -54,7 +55,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "simple_history",
-    "ninja",  # the API docs page serves Swagger UI from its static files
     "django_tasks_db",
     "axes",  # login throttling
     "claims",
@@ -95,6 +95,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "claims.context_processors.navigation",
             ],
+            # {% url %} resolved once per distinct link, in every template (the module says how)
+            "builtins": ["claims.templatetags.links"],
         },
     },
 ]
@@ -141,7 +143,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # Locking by the pair (not the username alone) keeps a stranger from locking a colleague out.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "claims.backends.RoleBackend",  # ModelBackend, permissions in one query
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
@@ -161,7 +163,14 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# The API docs page (templates/claims/api_docs.html) serves Swagger UI from django-ninja's
+# static files. The folder is listed here rather than "ninja" in INSTALLED_APPS, which would
+# import django-ninja and pydantic into every worker at startup (about 12 MiB); the API is
+# loaded on its first request (config/urls.py).
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    Path(importlib.util.find_spec("ninja").origin).parent / "static",
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -224,10 +233,14 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 
-# Cache: fragments rendered once per version of the data (claims/caching.py) and, with
-# Redis, sessions. Keys derive from the data's versions, so per-process memory is safe
-# for several workers; REDIS_URL shares one cache between app servers.
+# Cache: fragments rendered once per version of the data (claims/caching.py), and sessions
+# (read on every request; the database keeps them too: cached_db). Fragment keys derive
+# from the data's versions, so per-process memory is safe for several workers. Sessions
+# are not: a logout through one worker must end the session in every worker, so without
+# Redis they are cached in files (DJANGO_SESSION_CACHE_DIR), which every worker of one
+# machine shares. Several machines: REDIS_URL, one cache for fragments and sessions.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -237,7 +250,6 @@ if REDIS_URL:
             "TIMEOUT": 60 * 60 * 24,
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {
         "default": {
@@ -245,10 +257,17 @@ else:
             "LOCATION": "claims-fragments",
             "TIMEOUT": 60 * 60 * 24,
             "OPTIONS": {"MAX_ENTRIES": 20000},
-        }
+        },
+        "sessions": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("DJANGO_SESSION_CACHE_DIR")
+            or str(BASE_DIR / "var" / "sessions"),
+            "TIMEOUT": None,  # each entry gets the session's own expiry
+            # past it, a third of the files go: those sessions are read from the database
+            "OPTIONS": {"MAX_ENTRIES": 50000},
+        },
     }
-    # sessions stay in the database: a per-process cache would not see a logout
-    # made through another worker
+    SESSION_CACHE_ALIAS = "sessions"
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads nothing from it: the token is put on <body hx-headers>

@@ -64,3 +64,35 @@ def make_statement(
 def make_contradiction(first: Statement, second: Statement, **fields) -> Contradiction:
     fields.setdefault("kind", Contradiction.Kind.DENIAL)
     return Contradiction.objects.create(first=first, second=second, **fields)
+
+
+def make_bridge_world(researcher, **source_fields) -> dict:
+    """A source where a minister says the bridge is safe and a critic denies it (one claim,
+    two statements), as the cache tests use it."""
+    source = make_source(title="Bridge report", **source_fields)
+    minister = make_actor("Minister Alpha")
+    critic = make_actor("Critic Beta")
+    claim = make_claim("The bridge is safe")
+    said = make_statement(
+        source=source,
+        quote="the bridge was safe",
+        speaker=minister,
+        claim=claim,
+        created_by=researcher,
+    )
+    denied = make_statement(
+        source=source,
+        quote="the bridge was not safe",
+        speaker=critic,
+        claim=claim,
+        stance="denies",
+        created_by=researcher,
+    )
+    return {
+        "source": source,
+        "minister": minister,
+        "critic": critic,
+        "claim": claim,
+        "said": said,
+        "denied": denied,
+    }

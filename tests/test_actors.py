@@ -73,10 +73,10 @@ def test_list_query_count_is_fixed(researcher_client, researcher, django_assert_
         actor = make_actor(f"Actor {i}")
         actor.aliases.create(name=f"Alias {i}")
         make_statement(source=source, quote="Critics said", speaker=actor, created_by=researcher)
-    # session, user, permissions (2), count, page, aliases, review badge
-    with django_assert_num_queries(8):
+    # user, permissions, count, page, aliases, review badge
+    with django_assert_num_queries(6):
         assert researcher_client.get(LIST).status_code == 200
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(5):
         researcher_client.get(LIST, {"q": "Alias"}, headers={**HTMX, "HX-Target": "actor-results"})
 
 
@@ -167,7 +167,7 @@ def test_actor_page_query_count_is_fixed(
     ]
     for a, b in zip(statements[::2], statements[1::2], strict=False):
         make_contradiction(a, b)
-    # session, user, permissions (2), actor, aliases, affiliations x2,
+    # user, permissions, actor, aliases, affiliations x2,
     # statements: count + page, contradictions: count + page, review badge
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         assert researcher_client.get(detail(actor)).status_code == 200

@@ -14,7 +14,7 @@ from django.urls import reverse
 from claims import caching
 from claims.models import Actor, Claim, Contradiction, Source, Statement
 from tests.conftest import HTMX
-from tests.factories import make_actor, make_claim, make_source, make_statement
+from tests.factories import make_actor, make_bridge_world, make_source, make_statement
 from tests.test_admin import admin_form_data
 from tests.test_admin import url as admin_url
 from tests.test_statements import edit_data, post_data
@@ -24,33 +24,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def world(researcher):
-    source = make_source(title="Bridge report")
-    minister = make_actor("Minister Alpha")
-    critic = make_actor("Critic Beta")
-    claim = make_claim("The bridge is safe")
-    said = make_statement(
-        source=source,
-        quote="the bridge was safe",
-        speaker=minister,
-        claim=claim,
-        created_by=researcher,
-    )
-    denied = make_statement(
-        source=source,
-        quote="the bridge was not safe",
-        speaker=critic,
-        claim=claim,
-        stance="denies",
-        created_by=researcher,
-    )
-    return {
-        "source": source,
-        "minister": minister,
-        "critic": critic,
-        "claim": claim,
-        "said": said,
-        "denied": denied,
-    }
+    return make_bridge_world(researcher)
 
 
 def views(client, source: Source) -> dict[str, str]:

@@ -75,10 +75,10 @@ def test_list_query_count_is_fixed(researcher_client, researcher, django_assert_
             source=source, quote="the bridge was safe", created_by=researcher, claim=claim
         )
     researcher_client.get(LIST)
-    # session, user, permissions (2), count, page, badge
-    with django_assert_num_queries(7):
+    # user, permissions, count, page, badge
+    with django_assert_num_queries(5):
         researcher_client.get(LIST)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         researcher_client.get(LIST, headers={**HTMX, "HX-Target": "claim-results"})
 
 
@@ -170,15 +170,15 @@ def test_claim_page_query_count_is_fixed(
     claim = _claim_with(n, researcher, editor)
     url = claim.get_absolute_url()
     editor_client.get(url)
-    # session, user, permissions (2), claim, statements count+page, contradictions drawn,
+    # user, permissions, claim, statements count+page, contradictions drawn,
     # contradictions count, page of ids and their rows, notes count+page, editors, badge
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(13):
         response = editor_client.get(url)
     assert response.status_code == 200
-    # the fragments: session, user, permissions (2), claim, editors, notes count+page
-    with django_assert_num_queries(8):
+    # the fragments: user, permissions, claim, editors, notes count+page
+    with django_assert_num_queries(6):
         editor_client.get(url, headers={**HTMX, "HX-Target": "claim-notes"})
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(5):
         editor_client.get(url, headers={**HTMX, "HX-Target": "claim-verdict"})
 
 

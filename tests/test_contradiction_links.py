@@ -221,8 +221,8 @@ def test_link_panel_and_search_query_counts(
             speaker=make_actor(),
             created_by=researcher,
         )
-    # session, user, permissions (2), statement, suggestions: links + candidates, search: count + page
-    with django_assert_num_queries(9):
+    # user, permissions, statement, suggestions: links + candidates, search: count + page
+    with django_assert_num_queries(7):
         researcher_client.get(link_url(seed["S5"]), {"q": "Envoy"}, headers=HTMX)
-    with django_assert_num_queries(7):  # session, user, permissions (2), statement, count, page
+    with django_assert_num_queries(5):  # user, permissions, statement, count, page
         researcher_client.get(search_url(seed["S5"]), {"q": "Envoy"}, headers=HTMX)

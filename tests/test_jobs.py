@@ -117,8 +117,8 @@ def test_users_without_a_role_get_403(outsider_client, researcher, annotated, im
 def test_the_data_page_lists_every_export_format_and_links_the_import(
     researcher_client, django_assert_num_queries
 ):
-    # session, user, permissions (2), job count (no jobs: no page), the nav's review badge
-    with django_assert_num_queries(6):
+    # user, permissions, job count (no jobs: no page), the nav's review badge
+    with django_assert_num_queries(4):
         response = researcher_client.get(DATA)
     assert response.status_code == 200
     html = response.content.decode()
@@ -137,8 +137,8 @@ def test_the_job_list_runs_a_fixed_number_of_queries(
         Job(kind="export", format="jsonl", source=source if i % 2 else None, created_by=researcher)
         for i in range(n_jobs)
     )
-    # session, user, permissions (2), count, one page of jobs (joined), the review badge
-    with django_assert_num_queries(7):
+    # user, permissions, count, one page of jobs (joined), the review badge
+    with django_assert_num_queries(5):
         response = researcher_client.get(DATA)
     assert response.content.decode().count("Export #") == min(n_jobs, 20)
 
@@ -328,10 +328,10 @@ def test_the_job_page_runs_a_fixed_number_of_queries(
     researcher, researcher_client, django_assert_num_queries
 ):
     job = Job.objects.create(kind="export", format="jsonl", created_by=researcher)
-    # session, user, permissions (2), the job (joined), and the nav's review badge
-    with django_assert_num_queries(6):
+    # user, permissions, the job (joined), and the nav's review badge
+    with django_assert_num_queries(4):
         researcher_client.get(job.get_absolute_url())
-    with django_assert_num_queries(5):  # the polled fragment has no navigation bar
+    with django_assert_num_queries(3):  # the polled fragment has no navigation bar
         researcher_client.get(job.get_absolute_url(), headers=HTMX)
 
 

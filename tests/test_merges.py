@@ -271,8 +271,8 @@ def test_merge_page_query_count(editor_client, django_assert_num_queries, n):
     claims = [make_claim() for _ in range(n)]
     url = reverse("claims:claim_merge", args=[claims[0].pk])
     editor_client.get(url)
-    # session, user, permissions (2), merged claim, candidates count+page, badge
-    with django_assert_num_queries(8):
+    # user, permissions, merged claim, candidates count+page, badge
+    with django_assert_num_queries(6):
         editor_client.get(url)
 
 

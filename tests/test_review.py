@@ -126,11 +126,11 @@ def _waiting_items(n, researcher):
 def test_queue_query_count_is_fixed(editor_client, researcher, django_assert_num_queries, n):
     _waiting_items(n, researcher)
     editor_client.get(QUEUE)  # warm the session and permission caches
-    # session, user, groups/permissions (2), editors, count, page, contradictions, claims, badge
-    with django_assert_num_queries(10):
+    # user, permissions, editors, count, page, contradictions, claims, badge
+    with django_assert_num_queries(8):
         response = editor_client.get(QUEUE)
     assert response.status_code == 200
-    with django_assert_num_queries(9):  # the same without the badge
+    with django_assert_num_queries(7):  # the same without the badge
         editor_client.get(QUEUE, headers={**HTMX, "HX-Target": "review-results"})
 
 

@@ -19,9 +19,9 @@ from claims.services.statements import statement_update
 from tests.conftest import HTMX, make_user
 from tests.factories import (
     make_actor,
+    make_bridge_world,
     make_claim,
     make_contradiction,
-    make_source,
     make_statement,
 )
 
@@ -32,44 +32,21 @@ QUEUE = reverse("claims:review_queue")
 
 @pytest.fixture
 def world(researcher):
-    source = make_source(title="Bridge report", publisher="Daily Span")
-    minister = make_actor("Minister Alpha")
-    critic = make_actor("Critic Beta")
-    claim = make_claim("The bridge is safe")
-    said = make_statement(
-        source=source,
-        quote="the bridge was safe",
-        speaker=minister,
-        claim=claim,
-        created_by=researcher,
+    """The cache tests' bridge source (tests.factories.make_bridge_world), with the two
+    statements linked and a second, disputed claim."""
+    world = make_bridge_world(researcher, publisher="Daily Span")
+    world["link"] = make_contradiction(
+        world["said"], world["denied"], claim=world["claim"], rationale="Opposite answers."
     )
-    denied = make_statement(
-        source=source,
-        quote="the bridge was not safe",
-        speaker=critic,
-        claim=claim,
-        stance="denies",
-        created_by=researcher,
-    )
-    link = make_contradiction(said, denied, claim=claim, rationale="Opposite answers.")
-    disputed = make_claim("The river is clean", status="disputed")
+    world["disputed"] = make_claim("The river is clean", status="disputed")
     make_statement(
-        source=source,
+        source=world["source"],
         quote="the cracks were old",
-        speaker=critic,
-        claim=disputed,
+        speaker=world["critic"],
+        claim=world["disputed"],
         created_by=researcher,
     )
-    return {
-        "source": source,
-        "minister": minister,
-        "critic": critic,
-        "claim": claim,
-        "said": said,
-        "denied": denied,
-        "link": link,
-        "disputed": disputed,
-    }
+    return world
 
 
 def words(markup: str) -> str:

@@ -225,7 +225,7 @@ def test_one_kind_is_paged_without_counting(
     ).content.decode()
     assert len(ids_in(second, "statements")) == 5 and "Results 21–25" in second
     assert "Next →" not in second and "Previous" in second
-    with django_assert_num_queries(6):  # session, user, perms (2), one page of rows, badge
+    with django_assert_num_queries(4):  # user, perms, one page of rows, badge
         researcher_client.get(
             SEARCH, {"q": "harbour", "kind": "statements", "page": 2}, headers=HTMX
         )
@@ -278,27 +278,27 @@ def test_query_counts_do_not_depend_on_the_data(
     researcher_client, editor_client, many, django_assert_num_queries
 ):
     statement = Statement.objects.first()
-    # session, user, permissions (2), sources, statements, actors + their aliases, claims,
+    # user, permissions, sources, statements, actors + their aliases, claims,
     # review badge
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(8):
         assert researcher_client.get(SEARCH, {"q": "pipeline"}).status_code == 200
-    with django_assert_num_queries(7):  # ..., one page of actors + aliases, review badge
+    with django_assert_num_queries(5):  # ..., one page of actors + aliases, review badge
         researcher_client.get(SEARCH, {"q": "pipe", "kind": "actors"})
     lists = [
-        ("source_list", "source-results", 6),  # session, user, perms (2), count, page
-        ("actor_list", "actor-results", 7),  # ... count, page, aliases
-        ("claim_list", "claim-results", 6),  # ... count, page
+        ("source_list", "source-results", 4),  # user, perms, count, page
+        ("actor_list", "actor-results", 5),  # ... count, page, aliases
+        ("claim_list", "claim-results", 4),  # ... count, page
     ]
     for name, target, n in lists:
         with django_assert_num_queries(n):
             researcher_client.get(
                 reverse(f"claims:{name}"), {"q": "pipeline"}, headers={**HTMX, "HX-Target": target}
             )
-    with django_assert_num_queries(6):  # session, user, perms (2), actors, their aliases
+    with django_assert_num_queries(4):  # user, perms, actors, their aliases
         researcher_client.get(reverse("claims:actor_options"), {"speaker_q": "pipe"}, headers=HTMX)
-    with django_assert_num_queries(5):  # session, user, perms (2), claims
+    with django_assert_num_queries(3):  # user, perms, claims
         researcher_client.get(reverse("claims:claim_options"), {"claim_q": "pipe"}, headers=HTMX)
-    with django_assert_num_queries(7):  # session, user, perms (2), statement, count, page
+    with django_assert_num_queries(5):  # user, perms, statement, count, page
         researcher_client.get(
             reverse("claims:statement_link_search", args=[statement.pk]), {"q": "pipeline"},
             headers=HTMX,

@@ -127,10 +127,10 @@ def test_list_query_count_is_fixed(researcher_client, researcher, django_assert_
     for i in range(rows):
         source = make_source(title=f"Paper {i}")
         make_statement(source=source, quote="Critics said", created_by=researcher)
-    # session, user, permissions (2), count, page, review badge
-    with django_assert_num_queries(7):
+    # user, permissions, count, page, review badge
+    with django_assert_num_queries(5):
         assert researcher_client.get(LIST).status_code == 200
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         researcher_client.get(LIST, {"q": "Paper"}, headers={**HTMX, "HX-Target": "source-results"})
 
 
@@ -350,17 +350,17 @@ def test_reading_page_query_count_is_fixed(
 
     make_contradiction(statements[0], statements[1])
     make_contradiction(statements[2], statements[3])
-    # Fragments are cached per version (claims/caching.py). First view: session, user,
-    # source, text key, highlights, permissions (2), card count, card versions, link
-    # versions, the cards with their links (3), suggestions count, review badge.
-    with django_assert_num_queries(15):
+    # Fragments are cached per version (claims/caching.py). First view: user, source,
+    # text key, highlights, permissions, card count, card versions, link versions, the
+    # cards with their links (3), suggestions count, review badge (the session is cached).
+    with django_assert_num_queries(13):
         assert researcher_client.get(detail(source)).status_code == 200
     # again: the text and the cards come from the cache (key queries only)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(9):
         assert researcher_client.get(detail(source)).status_code == 200
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         researcher_client.get(reverse("claims:source_text", args=[source.pk]), headers=HTMX)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         researcher_client.get(reverse("claims:source_cards", args=[source.pk]), headers=HTMX)
 
 

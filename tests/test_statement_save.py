@@ -19,13 +19,15 @@ from tests.test_statements import body, post_data
 
 pytestmark = pytest.mark.django_db
 
-# session, user, permissions (2), source (without its text), speaker, claim; the service's
-# transaction: text under the row lock, savepoint, insert, history insert, release, the
-# claim's status refresh (savepoint, claim under lock, stances, confirmed links, release);
-# the transaction's own begin/commit (savepoint/release inside the test's transaction).
+# user, permissions (the session comes from its cache), source (without its text),
+# speaker, claim; the service's transaction: text under the row lock, savepoint, insert,
+# history insert, release, the claim's status refresh (the claim under lock with its
+# stances, then its confirmed links); the transaction's own begin/commit (a savepoint and
+# its release inside the test's transaction).
 # Was 20: the source's text was read twice (with the source, then under the lock), and a
-# duplicate was looked up before every insert.
-SAVE_QUERIES = 19
+# duplicate was looked up before every insert. Was 19: the session and the permissions
+# took three queries, the status refresh a savepoint and a separate read of the stances.
+SAVE_QUERIES = 14
 
 
 def _save(client, source, data):

@@ -455,7 +455,7 @@ def test_actor_options_find_by_name_and_alias(researcher_client):
 def test_actor_options_query_count(researcher_client, django_assert_num_queries, rows):
     for i in range(rows):
         make_actor(f"Actor {i}").aliases.create(name=f"Alias {i}")
-    with django_assert_num_queries(6):  # session, user, permissions (2), actors, aliases
+    with django_assert_num_queries(4):  # user, permissions, actors, aliases
         researcher_client.get(reverse("claims:actor_options"), {"speaker_q": "Actor"}, headers=HTMX)
 
 
@@ -514,16 +514,26 @@ def test_form_fragments_query_counts(
     statement = make_statement(
         source=source, quote="Critics said", claim=make_claim(), created_by=researcher
     )
-    with django_assert_num_queries(5):  # session, user, permissions (2), claims
+    with django_assert_num_queries(3):  # user, permissions, claims
         researcher_client.get(reverse("claims:claim_options"), {"claim_q": "Claim"}, headers=HTMX)
-    # session, user, permissions (2), statement, chosen speaker + its aliases, chosen claim
-    with django_assert_num_queries(8):
+    # user, permissions, statement, chosen speaker + its aliases, chosen claim
+    with django_assert_num_queries(6):
         researcher_client.get(edit_url(statement), headers=HTMX)
     card_url = reverse("claims:statement_card", args=[statement.pk])
-    # session, user, permissions (2), card key (versions, link versions), card, links x2
-    with django_assert_num_queries(9):
+    # user, permissions, card key (versions, link versions), card, links x2
+    with django_assert_num_queries(7):
         researcher_client.get(card_url, headers=HTMX)
-    with django_assert_num_queries(6):  # cached: only the key's two queries
+    with django_assert_num_queries(4):  # cached: only the key's two queries
         researcher_client.get(card_url, headers=HTMX)
-    with django_assert_num_queries(7):  # session, user, permissions (2), card, links x2
+    with django_assert_num_queries(5):  # user, permissions, card, links x2
         researcher_client.get(delete_url(statement), headers=HTMX)
+
+
+def test_the_key_hint_offers_escape_only_where_escape_closes_the_form(researcher_client):
+    """In the reading page the form sits in a slot that Escape empties; the standalone page
+    (no JavaScript, a bookmark) has nothing to close, so its hint does not offer it."""
+    source = make_source()
+    page = body(researcher_client.get(new_url(source)))
+    assert "Ctrl+Enter save" in page and "Esc close" not in page
+    fragment = body(researcher_client.get(new_url(source), headers=HTMX))
+    assert "Ctrl+Enter save · Esc close" in fragment

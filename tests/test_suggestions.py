@@ -315,8 +315,8 @@ def test_suggestion_list_query_count_does_not_grow(
 ):
     _add_suggestions(source, n)
     url = _url("suggestion_list", source.pk)
-    # session, user, 2 x permissions, source, count, page of suggestions, candidate claims
-    with django_assert_num_queries(8):
+    # user, permissions, source, count, page of suggestions, candidate claims
+    with django_assert_num_queries(6):
         response = researcher_client.get(url, headers=HTMX)
     assert response.status_code == 200
     assert response.content.decode().count("data-suggestion=") == min(n, 30)

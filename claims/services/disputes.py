@@ -9,17 +9,22 @@ from django.db.models import Exists, OuterRef, Q
 from claims.models import Claim, Contradiction, Statement
 
 
-def claim_is_contested(*, claim: Claim) -> bool:
-    # Two indexed probes in one query (statement_claim_idx is on claim, stance): the cost
-    # does not grow with the claim's statements, as a DISTINCT over them did.
-    def said(stance: str) -> Exists:
-        return Exists(Statement.objects.filter(claim=OuterRef("pk"), stance=stance))
+def _said(stance: str) -> Exists:
+    # An indexed probe (statement_claim_idx is on claim, stance): its cost does not grow
+    # with the claim's statements, as a DISTINCT over them did.
+    return Exists(Statement.objects.filter(claim=OuterRef("pk"), stance=stance))
 
+
+def claim_is_contested(*, claim: Claim) -> bool:
     asserted, denied = (
         Claim.objects.filter(pk=claim.pk)
-        .values_list(said(Statement.Stance.ASSERTS), said(Statement.Stance.DENIES))
+        .values_list(_said(Statement.Stance.ASSERTS), _said(Statement.Stance.DENIES))
         .get()
     )
+    return _contested(claim, asserted, denied)
+
+
+def _contested(claim: Claim, asserted: bool, denied: bool) -> bool:
     if asserted and denied:
         return True
     return Contradiction.objects.filter(
@@ -28,24 +33,34 @@ def claim_is_contested(*, claim: Claim) -> bool:
     ).exists()
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def claim_refresh_status(*, claim: Claim | None) -> None:
     """Open -> disputed when contested; disputed -> open when no longer contested
     and no verdict was given. A resolved claim is left as the editor left it.
 
     The claim's row is locked before its status is read (the lock every review decision
     takes), so an editor's concurrent "resolved" is either seen here or waits: it is
-    never overwritten with a status computed from an older read."""
+    never overwritten with a status computed from an older read. The stances are probed
+    in the same statement. (No savepoint: a failure here fails the caller's transaction,
+    which is what every caller wants.)"""
     if claim is None:
         return
-    status, verdict, version = (
+    status, verdict, version, asserted, denied = (
         Claim.objects.select_for_update()
         .filter(pk=claim.pk)
-        .values_list("status", "verdict", "version")
+        .values_list(
+            "status",
+            "verdict",
+            "version",
+            _said(Statement.Stance.ASSERTS),
+            _said(Statement.Stance.DENIES),
+        )
         .get()
     )
     claim.status, claim.verdict, claim.version = status, verdict, version
-    contested = claim_is_contested(claim=claim)
+    if claim.status == Claim.Status.RESOLVED:
+        return
+    contested = _contested(claim, asserted, denied)
     if claim.status == Claim.Status.OPEN and contested:
         claim.status = Claim.Status.DISPUTED
     elif (

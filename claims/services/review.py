@@ -8,6 +8,8 @@ nothing is silently overwritten.
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
@@ -38,7 +40,16 @@ def waiting_count() -> int:
     verdict (one query). The navigation badge shows it on every page, so each half is an
     index-only count of a partial index that holds just those rows (contradiction_proposed_idx,
     claim_waiting_idx): its cost follows the backlog, not the size of the tables. It is
-    counted afresh on every request, never cached, so it is never stale."""
+    counted afresh on every request, never cached, so it is never stale (only the SQL is
+    built once)."""
+    sql, params = _waiting_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+@functools.cache
+def _waiting_sql() -> tuple[str, tuple]:
     proposed = Contradiction.objects.filter(status=Contradiction.Status.PROPOSED)
     disputed = Claim.objects.filter(status=Claim.Status.DISPUTED, verdict=Claim.Verdict.UNRATED)
     parts = [
@@ -46,12 +57,8 @@ def waiting_count() -> int:
         for qs in (proposed, disputed)
     ]
     # Two scalar counts added up: no UNION to materialise row by row.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT ({}) + ({})".format(*(sql for sql, _ in parts)),
-            [p for _, params in parts for p in params],
-        )
-        return cursor.fetchone()[0]
+    sql = "SELECT ({}) + ({})".format(*(sql for sql, _ in parts))
+    return sql, tuple(p for _, params in parts for p in params)
 
 
 def _locked(model: type[models.Model], pk: int, version: int):

@@ -262,6 +262,7 @@ class Command(BaseCommand):
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "DJANGO_SECURE_SSL_REDIRECT": "0",
             "DJANGO_STATIC_ROOT": str(tmp / "static"),
+            "DJANGO_SESSION_CACHE_DIR": str(tmp / "sessions"),
         }
 
     @staticmethod
