@@ -65,7 +65,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # HTML and JSON; whitenoise answers static files above with its own compressed copies.
     # BREACH: Django adds random bytes to each gzip header; see README "Speed".
-    "django.middleware.gzip.GZipMiddleware",
+    "django.middleware.gzip.GZipMiddleware",  # streaming responses (exports)
+    "claims.middleware.QuickGZipMiddleware",  # the others, at level 4 (see the module)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -121,9 +122,11 @@ else:
                 "timeout": 20,
                 "init_command": (
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                    "PRAGMA foreign_keys=ON; PRAGMA cache_size=-20000;"
+                    "PRAGMA foreign_keys=ON; PRAGMA cache_size=-8000;"
                 ),
             },
+            "CONN_MAX_AGE": int(os.environ.get("SQLITE_CONN_MAX_AGE", "600")),
+            "CONN_HEALTH_CHECKS": True,
             # Tests use a file, not ":memory:": an in-memory database is one connection
             # shared by the test and the live server's thread, and browser tests that
             # read the database while the page makes requests would race on it.
