@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
+from claims.forms.widgets import QuickSelect
 from claims.models import Claim, Contradiction, validate_verdict_decision
 from claims.services.review import editors
 
@@ -111,9 +112,12 @@ class QueueFilterForm(forms.Form):
         ("resolved", "Resolved claims"),
     ]
     q = forms.CharField(label="Search", required=False, max_length=200)
-    status = forms.ChoiceField(choices=STATUS_CHOICES, required=False)
+    status = forms.ChoiceField(choices=STATUS_CHOICES, required=False, widget=QuickSelect)
     kind = forms.ChoiceField(
-        label="Kind", choices=[("", "Any kind"), *Contradiction.Kind.choices], required=False
+        label="Kind",
+        choices=[("", "Any kind"), *Contradiction.Kind.choices],
+        required=False,
+        widget=QuickSelect,
     )
     actor = forms.IntegerField(
         required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
@@ -124,7 +128,7 @@ class QueueFilterForm(forms.Form):
     claim = forms.IntegerField(
         required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
     )
-    assigned = forms.ChoiceField(label="Assigned to", required=False)
+    assigned = forms.ChoiceField(label="Assigned to", required=False, widget=QuickSelect)
 
     def __init__(self, *args, editor_list, **kwargs):
         super().__init__(*args, **kwargs)
