@@ -136,7 +136,10 @@ class Command(BaseCommand):
             raise CommandError("The data set has no source with 2,000 statements.")
         Statement.objects.filter(summary=SAVE_SUMMARY).delete()
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            # PostgreSQL: VACUUM as autovacuum would have by now on a real server; after a
+            # bulk load the visibility map is empty and every index-only count (the review
+            # badge) visits the table (54 ms instead of 6 at 1,000,000 statements)
+            cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
         total = Statement.objects.count()
         seed_source = Source.objects.get(title=seed.SOURCE["title"])
         claim = (
