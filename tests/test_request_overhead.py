@@ -180,3 +180,25 @@ def test_the_memoised_url_tag_escapes_and_follows_a_new_urlconf():
     with override_settings(ROOT_URLCONF="tests.urls_prefixed"):
         assert _render("{% url 'claims:search' %}") == "/prefixed/search/"
     assert _render("{% url 'claims:search' %}") == "/search/"
+
+
+# --- the review badge ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cap", "shown"), [(1000, ">3</span>"), (4, ">3</span>"), (3, ">2+</span>")]
+)
+def test_the_review_badge_stops_counting_at_its_cap(
+    researcher, editor, researcher_client, monkeypatch, cap, shown
+):
+    """A backlog of any size costs the badge at most `cap` index entries of each kind."""
+    from claims import context_processors
+    from claims.services.review import waiting_count
+    from tests.seed_fixture import build_seed
+
+    build_seed(researcher, editor)  # X3 proposed, C1 and C3 disputed without a verdict
+    monkeypatch.setattr(context_processors, "BADGE_CAP", cap)
+    html = researcher_client.get(reverse("claims:source_list")).content.decode()
+    assert 'id="review-count"' in html and shown in html
+    assert waiting_count() == 3
+    assert waiting_count(cap=1) == 2  # one of each kind
