@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from claims.access import member_required
 from claims.forms.statements import ActorQuickForm, Picker, actor_matches
 from claims.models import Actor, Affiliation, Contradiction, Statement
-from claims.search import Query, search_actors
+from claims.search import Query, page_number, search_actors, slice_page
 from claims.selectors import statement_count
 from claims.services.statements import actor_create
 
@@ -33,8 +33,11 @@ def actor_list(request: HttpRequest) -> HttpResponse:
     )
     actors = actors.order_by("name", "id")
     if q:  # names and aliases; an exact name or alias first (claims/search.py)
-        actors = search_actors(actors, Query.parse(q))
-    page = Paginator(actors, ACTORS_PER_PAGE).get_page(request.GET.get("page"))
+        # a keystroke reads one page (and one row more: is there a next page?), no count
+        found = search_actors(actors, Query.parse(q))
+        page = slice_page(found, page_number(request.GET.get("page")), ACTORS_PER_PAGE)
+    else:
+        page = Paginator(actors, ACTORS_PER_PAGE).get_page(request.GET.get("page"))
     ctx = {"nav": "actors", "q": q, "page": page}
     if request.htmx and request.htmx.target == "actor-results":
         return render(request, "claims/actor_list.html#results", ctx)

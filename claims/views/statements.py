@@ -10,7 +10,6 @@ the form, edit conflicts 409 with both versions.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -27,7 +26,7 @@ from claims.forms.statements import (
     claim_matches,
 )
 from claims.models import Source, Statement
-from claims.search import Query, search_statements
+from claims.search import Query, page_number, search_statements, slice_page
 from claims.selectors import card_statements
 from claims.services import statements as services
 from claims.services.conflicts import EditConflict, conflict_context
@@ -298,7 +297,8 @@ def _search(request: HttpRequest, statement: Statement):
         Query.parse(q),
         then=("source_id", "start", "id"),
     )
-    return Paginator(found, SEARCH_PER_PAGE).get_page(request.GET.get("page"))
+    # one row more than the page shows says whether there is a next page: no count
+    return slice_page(found, page_number(request.GET.get("page")), SEARCH_PER_PAGE)
 
 
 @require_http_methods(["GET", "POST"])
