@@ -1,4 +1,5 @@
-"""Full-text search over sources, statements, actors (names and aliases) and claims.
+"""Full-text search over sources, statements, actors (names and aliases), claims and
+contradictions (their rationale, for the review queue).
 
 The indexes live in the database and are kept current by the database itself, so every
 write path (forms, admin, merges, bulk updates, imports, raw SQL) keeps them right:
@@ -6,7 +7,7 @@ write path (forms, admin, merges, bulk updates, imports, raw SQL) keeps them rig
 - SQLite: FTS5 tables (``claims_<model>_fts``, tokenizer ``unicode61 remove_diacritics 2``:
   case, accents and decomposed accents fold) filled by triggers on the model tables; the
   triggers strip Arabic vowel marks and tatweel in SQL (nested ``replace``), since
-  unicode61 splits words on them. Migration 0005 creates them; ``ensure_sqlite_index``
+  unicode61 splits words on them. Migrations 0009 and 0012 create them; ``ensure_sqlite_index``
   re-creates them after every migrate (a table rebuilt by a later migration loses its
   triggers) and refills the index if they were missing.
 - PostgreSQL: a stored generated ``search_vector`` column per table, built from
@@ -387,7 +388,8 @@ STATEMENTS = Index("claims_statement", "claims_statement_fts", (2.0, 1.0))
 ACTORS = Index("claims_actor", "claims_actor_fts", (1.0,))
 ALIASES = Index("claims_actoralias", "claims_actoralias_fts", (1.0,))
 CLAIMS = Index("claims_claim", "claims_claim_fts", (1.0,))
-INDEXES = (SOURCES, STATEMENTS, ACTORS, ALIASES, CLAIMS)
+CONTRADICTIONS = Index("claims_contradiction", "claims_contradiction_fts", (1.0,))  # rationale
+INDEXES = (SOURCES, STATEMENTS, ACTORS, ALIASES, CLAIMS, CONTRADICTIONS)
 
 
 # --- searches: querysets the views, the API and exports share -----------------------------
@@ -617,6 +619,36 @@ def claim_ids_matching(query: Query) -> RawSQL:
     return CLAIMS.ids(query)
 
 
+def contradiction_ids_matching(query: Query) -> RawSQL:
+    """Ids of the contradictions one of whose statements matches (``statement_ids_sql``),
+    whose claim matches, or whose rationale matches: each part read through its own index
+    (first_id, second_id, claim_id, the rationale's full-text index), so the work does
+    not grow with the number of contradictions (an OR of IN conditions, or an
+    ``icontains`` over the rationale, read every one of them)."""
+    hits_sql, hits_params = statement_ids_sql(query)
+    claims_sql, claims_params = CLAIMS.window_sql(query)
+    rationale_sql, rationale_params = CONTRADICTIONS.window_sql(query)
+    # the matching statements are read once (a MATERIALIZED CTE), for both sides
+    if connection.vendor == "postgresql":  # the ids first, into arrays (see _id_list)
+        hits = "(SELECT ids FROM hits)::bigint[]"
+        sql = (
+            f"WITH hits AS MATERIALIZED (SELECT ARRAY({hits_sql}) AS ids) "
+            f"SELECT id FROM claims_contradiction WHERE first_id = ANY({hits}) "
+            f"UNION SELECT id FROM claims_contradiction WHERE second_id = ANY({hits}) "
+            f"UNION SELECT id FROM claims_contradiction WHERE claim_id = ANY(ARRAY({claims_sql})) "
+            f"UNION SELECT id FROM ({rationale_sql}) AS r"
+        )
+    else:
+        sql = (
+            f"WITH hits AS MATERIALIZED ({hits_sql}) "
+            "SELECT id FROM claims_contradiction WHERE first_id IN (SELECT id FROM hits) "
+            "UNION SELECT id FROM claims_contradiction WHERE second_id IN (SELECT id FROM hits) "
+            f"UNION SELECT id FROM claims_contradiction WHERE claim_id IN ({claims_sql}) "
+            f"UNION SELECT id FROM ({rationale_sql}) AS r"
+        )
+    return _id_list(sql, [*hits_params, *claims_params, *rationale_params])
+
+
 def search_claims(qs: QuerySet, query: Query) -> QuerySet:
     if not query:
         return qs.none()
@@ -683,6 +715,8 @@ def slice_page(qs: QuerySet, number: int, per_page: int) -> Slice:
 
 def _folded_map(text: str) -> tuple[str, Sequence[int]]:
     """The folded text and, for each of its characters, the index of the original one."""
+    if text.isascii():  # fold_char of an ASCII character is its lower case, one for one
+        return text.lower(), range(len(text))
     out = [fold_char(ch) for ch in text]
     folded = "".join(out)
     if len(folded) == len(text) and all(len(f) == 1 for f in out):

@@ -1,5 +1,5 @@
-"""The search indexes' schema, per database (used by migration 0009 and after every
-migrate). See claims/search.py for how searches use them.
+"""The search indexes' schema, per database (used by migrations 0009 and 0012 and after
+every migrate). See claims/search.py for how searches use them.
 
 SQLite: one FTS5 table per searched table, filled by AFTER INSERT/UPDATE/DELETE triggers.
 unicode61 with remove_diacritics 2 folds case, accents and decomposed (NFD) accents; it
@@ -54,6 +54,10 @@ TABLES = (
     Table("claims_actoralias", (("name", "name", "A"),)),
     Table("claims_claim", (("text", "text", "A"),)),
 )
+FIRST_TABLES = TABLES  # migration 0009's
+# migration 0012: the review queue's search finds a contradiction by its rationale
+CONTRADICTIONS = Table("claims_contradiction", (("rationale", "rationale", "A"),))
+TABLES = (*FIRST_TABLES, CONTRADICTIONS)
 TRGM = (("claims_actor", "name"), ("claims_actoralias", "name"), ("claims_claim", "text"))
 
 
@@ -114,8 +118,8 @@ def sqlite_triggers(t: Table) -> dict[str, str]:
     }
 
 
-def sqlite_forward(cursor) -> None:
-    for t in TABLES:
+def sqlite_forward(cursor, tables=FIRST_TABLES) -> None:
+    for t in tables:
         cursor.execute(sqlite_create_table(t))
         for sql in sqlite_triggers(t).values():
             cursor.execute(sql)
@@ -123,8 +127,8 @@ def sqlite_forward(cursor) -> None:
             cursor.execute(sql)
 
 
-def sqlite_backward(cursor) -> None:
-    for t in TABLES:
+def sqlite_backward(cursor, tables=FIRST_TABLES) -> None:
+    for t in tables:
         for name in sqlite_triggers(t):
             cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
         cursor.execute(f"DROP TABLE IF EXISTS {t.fts}")
@@ -175,11 +179,14 @@ def _pg_vector(t: Table, row: str) -> str:
     return " || ".join(parts)
 
 
-def pg_forward(cursor) -> None:
-    cursor.execute("CREATE EXTENSION IF NOT EXISTS unaccent WITH SCHEMA public")
-    cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public")
-    cursor.execute(PG_FOLD)
-    for t in TABLES:
+def pg_forward(cursor, tables=FIRST_TABLES, *, common: bool = True) -> None:
+    """The tables' search columns, triggers and GIN indexes; with `common` (migration
+    0009) also the extensions, claims_fold() and the trigram indexes."""
+    if common:
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS unaccent WITH SCHEMA public")
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public")
+        cursor.execute(PG_FOLD)
+    for t in tables:
         watched = ", ".join(sorted(t.read_columns()))
         cursor.execute(f"ALTER TABLE {t.table} ADD COLUMN IF NOT EXISTS search_vector tsvector")
         cursor.execute(
@@ -197,37 +204,41 @@ def pg_forward(cursor) -> None:
             f"CREATE INDEX IF NOT EXISTS {t.table}_search_idx ON {t.table} "
             "USING gin (search_vector)"
         )
-    for table, column in TRGM:
+    for table, column in TRGM if common else ():
         cursor.execute(
             f"CREATE INDEX IF NOT EXISTS {table}_{column}_trgm ON {table} "
             f"USING gin (claims_fold({column}) gin_trgm_ops)"
         )
 
 
-def pg_backward(cursor) -> None:
-    for table, column in TRGM:
+def pg_backward(cursor, tables=FIRST_TABLES, *, common: bool = True) -> None:
+    for table, column in TRGM if common else ():
         cursor.execute(f"DROP INDEX IF EXISTS {table}_{column}_trgm")
-    for t in TABLES:
+    for t in tables:
+        cursor.execute(f"DROP INDEX IF EXISTS {t.table}_search_idx")
         cursor.execute(f"DROP TRIGGER IF EXISTS {t.table}_search ON {t.table}")
         cursor.execute(f"DROP FUNCTION IF EXISTS {t.table}_search()")
         cursor.execute(f"ALTER TABLE {t.table} DROP COLUMN IF EXISTS search_vector")
-    cursor.execute("DROP FUNCTION IF EXISTS claims_fold(text)")
+    if common:
+        cursor.execute("DROP FUNCTION IF EXISTS claims_fold(text)")
 
 
-def forward(connection) -> None:
+def forward(connection, tables=FIRST_TABLES, *, common: bool = True) -> None:
+    """Create the indexes of `tables` (migration 0009: the first five and what they share;
+    0012: the contradictions' rationale, ``common=False``)."""
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
-            sqlite_forward(cursor)
+            sqlite_forward(cursor, tables)
         elif connection.vendor == "postgresql":
-            pg_forward(cursor)
+            pg_forward(cursor, tables, common=common)
 
 
-def backward(connection) -> None:
+def backward(connection, tables=FIRST_TABLES, *, common: bool = True) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
-            sqlite_backward(cursor)
+            sqlite_backward(cursor, tables)
         elif connection.vendor == "postgresql":
-            pg_backward(cursor)
+            pg_backward(cursor, tables, common=common)
 
 
 def ensure(connection) -> list[str]:

@@ -27,7 +27,13 @@ from claims.forms.review import (
 )
 from claims.models import Actor, Claim, Contradiction, Source, Statement
 from claims.redirects import next_path
-from claims.search import Query, claim_ids_matching, statement_ids_matching
+from claims.search import (
+    Query,
+    claim_ids_matching,
+    contradiction_ids_matching,
+    page_number,
+    slice_page,
+)
 from claims.selectors import claim_context, claims_full, contradictions_full, paginate
 from claims.services import review as svc
 from claims.services.conflicts import conflict_context
@@ -79,16 +85,12 @@ def queue_union(data: dict) -> QuerySet:
         contradictions = contradictions.filter(assigned_to_id=int(assigned))
         claims = claims.filter(assigned_to_id=int(assigned))
     if q := (data.get("q") or "").strip():
-        # The full-text index (claims/search.py): statements by quote, summary, speaker or
-        # claim, and claims by their text; the rationale of the filtered rows is scanned.
+        # The full-text indexes (claims/search.py): contradictions by their statements'
+        # quote, summary, speaker or claim, their own claim or their rationale; claims by
+        # their text. Each part is read by its own index: no scan of every contradiction.
         query = Query.parse(q)
         if query:
-            hits = Statement.objects.filter(statement_ids_matching(query))
-            contradictions = contradictions.filter(
-                _either(hits)
-                | Q(claim_id__in=claim_ids_matching(query))
-                | Q(rationale__icontains=q)
-            )
+            contradictions = contradictions.filter(pk__in=contradiction_ids_matching(query))
             claims = claims.filter(pk__in=claim_ids_matching(query))
         else:
             contradictions, claims = contradictions.none(), claims.none()
@@ -120,11 +122,16 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET or None, editor_list=editor_list)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     rows = queue_union(data)
-    if any(data.get(name) for name in ("q", "actor", "source", "claim")):
-        # Narrowing filters scan quotes or statements: read their (id, date, kind) rows
-        # once rather than once to count and again for the page.
-        rows = list(rows)
-    page = paginate(request, rows, ITEMS_PER_PAGE)
+    if data.get("q"):
+        # A search (every keystroke): one page of the ordered union and one row more (is
+        # there a next page?), without counting the matches.
+        page = slice_page(rows, page_number(request.GET.get("page")), ITEMS_PER_PAGE)
+    else:
+        if any(data.get(name) for name in ("actor", "source", "claim")):
+            # Narrowing filters scan statements: read their (id, date, kind) rows once
+            # rather than once to count and again for the page.
+            rows = list(rows)
+        page = paginate(request, rows, ITEMS_PER_PAGE)
     params = request.GET.copy()
     params.pop("page", None)
     ctx = {
