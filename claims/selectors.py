@@ -37,7 +37,13 @@ VALUE_CHARS = 400
 TYPES = {"+": "created", "~": "changed", "-": "deleted"}
 
 
-def paginate(request: HttpRequest, qs: QuerySet, per_page: int, param: str = "page") -> Page:
+def paginate(
+    request: HttpRequest, qs: QuerySet, per_page: int, param: str = "page", *, count: bool = True
+) -> Page | search.Slice:
+    """Page `param` of `qs`. With count=False (a search, on every keystroke) only that page
+    and one row more are read, to know whether there is a next page: no count."""
+    if not count:
+        return search.slice_page(qs, search.page_number(request.GET.get(param)), per_page)
     return Paginator(qs, per_page).get_page(request.GET.get(param))
 
 

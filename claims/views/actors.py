@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 from claims.access import member_required
 from claims.forms.statements import ActorQuickForm, Picker, actor_matches
 from claims.models import Actor, Affiliation, Contradiction, Statement
-from claims.search import Query, page_number, search_actors, slice_page
-from claims.selectors import statement_count
+from claims.search import Query, search_actors
+from claims.selectors import paginate, statement_count
 from claims.services.statements import actor_create
 
 ACTORS_PER_PAGE = 25
@@ -33,11 +33,8 @@ def actor_list(request: HttpRequest) -> HttpResponse:
     )
     actors = actors.order_by("name", "id")
     if q:  # names and aliases; an exact name or alias first (claims/search.py)
-        # a keystroke reads one page (and one row more: is there a next page?), no count
-        found = search_actors(actors, Query.parse(q))
-        page = slice_page(found, page_number(request.GET.get("page")), ACTORS_PER_PAGE)
-    else:
-        page = Paginator(actors, ACTORS_PER_PAGE).get_page(request.GET.get("page"))
+        actors = search_actors(actors, Query.parse(q))
+    page = paginate(request, actors, ACTORS_PER_PAGE, count=not q)  # a search: no count
     ctx = {"nav": "actors", "q": q, "page": page}
     if request.htmx and request.htmx.target == "actor-results":
         return render(request, "claims/actor_list.html#results", ctx)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from claims.access import member_required
 from claims.forms.review import NoteForm
 from claims.models import Claim
-from claims.search import Query, page_number, search_claims, slice_page
+from claims.search import Query, search_claims
 from claims.selectors import claim_context, claim_statement_count, paginate
 from claims.services.review import note_add
 
@@ -44,12 +44,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         "verdict": verdict,
         "statuses": Claim.Status.choices,
         "verdicts": Claim.Verdict.choices,
-        # a search reads one page (and one row more: is there a next page?), no count
-        "page": (
-            slice_page(claims, page_number(request.GET.get("page")), CLAIMS_PER_PAGE)
-            if q
-            else paginate(request, claims, CLAIMS_PER_PAGE)
-        ),
+        "page": paginate(request, claims, CLAIMS_PER_PAGE, count=not q),  # a search: no count
     }
     if request.htmx and request.htmx.target == "claim-results":
         return render(request, "claims/claim_list.html#results", ctx)

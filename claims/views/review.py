@@ -31,8 +31,6 @@ from claims.search import (
     Query,
     claim_ids_matching,
     contradiction_ids_matching,
-    page_number,
-    slice_page,
 )
 from claims.selectors import claim_context, claims_full, contradictions_full, paginate
 from claims.services import review as svc
@@ -122,16 +120,11 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET or None, editor_list=editor_list)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     rows = queue_union(data)
-    if data.get("q"):
-        # A search (every keystroke): one page of the ordered union and one row more (is
-        # there a next page?), without counting the matches.
-        page = slice_page(rows, page_number(request.GET.get("page")), ITEMS_PER_PAGE)
-    else:
-        if any(data.get(name) for name in ("actor", "source", "claim")):
-            # Narrowing filters scan statements: read their (id, date, kind) rows once
-            # rather than once to count and again for the page.
-            rows = list(rows)
-        page = paginate(request, rows, ITEMS_PER_PAGE)
+    if not data.get("q") and any(data.get(name) for name in ("actor", "source", "claim")):
+        # Narrowing filters scan statements: read their (id, date, kind) rows once rather
+        # than once to count and again for the page.
+        rows = list(rows)
+    page = paginate(request, rows, ITEMS_PER_PAGE, count=not data.get("q"))  # a search: no count
     params = request.GET.copy()
     params.pop("page", None)
     ctx = {

@@ -12,7 +12,7 @@ from claims import caching
 from claims.access import member_required
 from claims.forms.sources import SourceImportForm
 from claims.models import Source, Statement
-from claims.search import Query, page_number, search_sources, slice_page
+from claims.search import Query, search_sources
 from claims.selectors import paginate, statement_count, suggestions_context
 from claims.services.imports import source_create
 
@@ -30,11 +30,8 @@ def source_list(request: HttpRequest) -> HttpResponse:
         .order_by("-created_at", "-id")
     )
     if q:  # title, text, publisher, byline, dateline; best first (claims/search.py)
-        # a keystroke reads one page (and one row more: is there a next page?), no count
-        found = search_sources(sources, Query.parse(q))
-        page = slice_page(found, page_number(request.GET.get("page")), SOURCES_PER_PAGE)
-    else:
-        page = paginate(request, sources, SOURCES_PER_PAGE)
+        sources = search_sources(sources, Query.parse(q))
+    page = paginate(request, sources, SOURCES_PER_PAGE, count=not q)  # a search: no count
     ctx = {"nav": "sources", "q": q, "page": page}
     if request.htmx and request.htmx.target == "source-results":
         return render(request, "claims/source_list.html#results", ctx)

@@ -26,8 +26,8 @@ from claims.forms.statements import (
     claim_matches,
 )
 from claims.models import Source, Statement
-from claims.search import Query, page_number, search_statements, slice_page
-from claims.selectors import card_statements
+from claims.search import Query, search_statements
+from claims.selectors import card_statements, paginate
 from claims.services import statements as services
 from claims.services.conflicts import EditConflict, conflict_context
 
@@ -297,8 +297,7 @@ def _search(request: HttpRequest, statement: Statement):
         Query.parse(q),
         then=("source_id", "start", "id"),
     )
-    # one row more than the page shows says whether there is a next page: no count
-    return slice_page(found, page_number(request.GET.get("page")), SEARCH_PER_PAGE)
+    return paginate(request, found, SEARCH_PER_PAGE, count=False)
 
 
 @require_http_methods(["GET", "POST"])
