@@ -6,7 +6,12 @@ class ClaimsConfig(AppConfig):
     verbose_name = "Claims tracker"
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate
+
+        from .pagecache import watch
+
+        connection_created.connect(watch, dispatch_uid="claims.pagecache.watch")
 
         post_migrate.connect(_ensure_roles, sender=self)
         post_migrate.connect(_ensure_search_index, sender=self)

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from django.db import connections
 
-from claims import anchoring
+from claims import anchoring, pagecache
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 GZIP_MAGIC = b"\x1f\x8b"
@@ -109,6 +109,7 @@ def restore(*, using: str = "default", source: Path, force: bool = False) -> Res
         else:
             _pg_restore(using=using, backup=plain, force=force)
     connections[using].close()
+    pagecache.bump()  # written beside Django's connection: no cached page may survive it
     return Result(
         source, _ENGINE_NAMES[vendor], source.stat().st_size, time.perf_counter() - started
     )

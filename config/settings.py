@@ -63,6 +63,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # a repeated signed-in GET of a page answered as it was sent until the database
+    # changes: no session middleware, user, permissions, view or gzip (claims/pagecache.py)
+    "claims.pagecache.PageCacheMiddleware",
     # HTML and JSON; whitenoise answers static files above with its own compressed copies.
     # BREACH: Django adds random bytes to each gzip header; see README "Speed".
     "django.middleware.gzip.GZipMiddleware",  # streaming responses (exports)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from claims.access import member_required
 from claims.forms.statements import ActorQuickForm, Picker, actor_matches
 from claims.models import Actor, Affiliation, Contradiction, Statement
+from claims.pagecache import per_viewer
 from claims.search import Query, search_actors
 from claims.selectors import paginate, statement_count
 from claims.services.statements import actor_create
@@ -26,6 +27,7 @@ PICKER_FIELDS = {"speaker", "via"}
 
 @require_GET
 @member_required
+@per_viewer
 def actor_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     actors = Actor.objects.annotate(n_statements=statement_count("speaker")).prefetch_related(
@@ -43,6 +45,7 @@ def actor_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @member_required
+@per_viewer
 def actor_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actor = get_object_or_404(
         Actor.objects.prefetch_related(

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from claims.access import member_required
 from claims.forms.review import NoteForm
 from claims.models import Claim
+from claims.pagecache import per_viewer
 from claims.search import Query, search_claims
 from claims.selectors import claim_context, claim_statement_count, paginate
 from claims.services.review import note_add
@@ -22,6 +23,7 @@ CLAIMS_PER_PAGE = 25
 
 @require_GET
 @member_required
+@per_viewer
 def claim_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     status = request.GET.get("status", "")
@@ -59,6 +61,7 @@ def get_claim(pk: int) -> Claim:
 
 @require_GET
 @member_required
+@per_viewer
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_claim(pk)
     if request.htmx and request.htmx.target in {"claim-notes", "claim-verdict"}:

@@ -10,6 +10,7 @@ from django.urls import path
 from django.views.decorators.http import require_GET
 
 from claims.access import member_required
+from claims.pagecache import per_viewer
 from claims.search import Query, page_number
 from claims.selectors import search_groups
 
@@ -19,6 +20,7 @@ PER_PAGE = 20
 
 @require_GET
 @member_required
+@per_viewer
 def search(request: HttpRequest) -> HttpResponse:
     query = Query.parse(request.GET.get("q", ""))
     kind = request.GET.get("kind", "")

@@ -12,6 +12,7 @@ from claims import caching
 from claims.access import member_required
 from claims.forms.sources import SourceImportForm
 from claims.models import Source, Statement
+from claims.pagecache import per_viewer
 from claims.search import Query, search_sources
 from claims.selectors import paginate, statement_count, suggestions_context
 from claims.services.imports import source_create
@@ -22,6 +23,7 @@ CARDS_PER_PAGE = 25
 
 @require_GET
 @member_required
+@per_viewer
 def source_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     sources = (
@@ -77,6 +79,7 @@ def cards_context(request: HttpRequest, source: Source) -> dict:
 
 @require_GET
 @member_required
+@per_viewer
 def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     source = get_object_or_404(Source, pk=pk)
     ctx = {
@@ -93,6 +96,7 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @member_required
+@per_viewer
 def source_text(request: HttpRequest, pk: int) -> HttpResponse:
     """The highlighted text alone: it refreshes itself after statements change."""
     source = get_object_or_404(Source, pk=pk)
@@ -103,6 +107,7 @@ def source_text(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @member_required
+@per_viewer
 def source_cards(request: HttpRequest, pk: int) -> HttpResponse:
     """One page of statement cards: it refreshes itself after statements or links change."""
     source = get_object_or_404(Source, pk=pk)
