@@ -24,8 +24,8 @@ from before its own write). A token drawn at random, not a counter, so two serve
 bumping at the same time can never leave it where a reader saw it. Writes made beside
 Django (claims.backups.restore's file copy) call `bump()` themselves.
 
-The generation lives in the cache every worker shares (the sessions' cache: files on one
-machine, Redis with REDIS_URL); the pages in the default cache (each worker's memory, or
+The generation lives where every worker reads it (a file beside the sessions' files on
+one machine: the "generation" cache; Redis with REDIS_URL); the pages in the default cache (each worker's memory, or
 Redis). Pages with messages, pages that set a cookie or change the session, and
 responses other than 200 are never kept. A page lives at most PAGE_TIMEOUT seconds, so
 even a worker killed between its commit and its bump leaves nothing stale for long.
@@ -69,7 +69,8 @@ _NOT_CONTENT = ('"django_session"', "django_session ")
 
 
 def _shared():
-    return caches[settings.SESSION_CACHE_ALIAS]
+    """The generation's cache: a file every worker of the machine reads, or Redis."""
+    return caches["generation" if "generation" in settings.CACHES else "default"]
 
 
 def _pages():

@@ -257,6 +257,9 @@ if REDIS_URL:
         }
     }
 else:
+    SESSION_CACHE_DIR = os.environ.get("DJANGO_SESSION_CACHE_DIR") or str(
+        BASE_DIR / "var" / "sessions"
+    )
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -266,11 +269,18 @@ else:
         },
         "sessions": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": os.environ.get("DJANGO_SESSION_CACHE_DIR")
-            or str(BASE_DIR / "var" / "sessions"),
+            "LOCATION": SESSION_CACHE_DIR,
             "TIMEOUT": None,  # each entry gets the session's own expiry
             # past it, a third of the files go: those sessions are read from the database
             "OPTIONS": {"MAX_ENTRIES": 50000},
+        },
+        # the page cache's generation (claims/pagecache.py), which every worker of the
+        # machine reads: one file in a folder of its own (a file cache lists its folder on
+        # every write, and the sessions' folder holds a file per session)
+        "generation": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.path.join(SESSION_CACHE_DIR, "generation"),
+            "TIMEOUT": None,
         },
     }
     SESSION_CACHE_ALIAS = "sessions"

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.cache import caches
 from django.db import connection, transaction
 from django.db.models import F
 from django.urls import reverse
@@ -29,7 +28,7 @@ from tests.test_statements import post_data
 
 
 def generation() -> str | None:
-    return caches[pagecache.settings.SESSION_CACHE_ALIAS].get(pagecache.GENERATION_KEY)
+    return pagecache._shared().get(pagecache.GENERATION_KEY)
 
 
 def page(client, url: str, **kwargs) -> str:

@@ -172,8 +172,10 @@ class Command(BaseCommand):
             ("source_list", "source list", "researcher", reverse("claims:source_list")),
             ("search", f"search {search_path}", "researcher", search_path),
         ]
-        # the page cache's generation lives in the sessions' cache the servers share
-        generation = FileBasedCache(prod_env["DJANGO_SESSION_CACHE_DIR"], {})
+        # the page cache's generation: the "generation" file cache the servers share
+        generation = FileBasedCache(
+            str(Path(prod_env["DJANGO_SESSION_CACHE_DIR"], "generation")), {}
+        )
         with gunicorn_process(workers=options["workers"], extra_env=prod_env) as server:
             anon = BenchClient(server.base_url, behind_proxy=True, gzip=True)
             users = {}
