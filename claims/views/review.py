@@ -32,7 +32,13 @@ from claims.search import (
     claim_ids_matching,
     contradiction_ids_matching,
 )
-from claims.selectors import claim_context, claims_full, contradictions_full, paginate
+from claims.selectors import (
+    UnionPages,
+    claim_context,
+    claims_full,
+    contradictions_full,
+    paginate,
+)
 from claims.services import review as svc
 from claims.services.conflicts import conflict_context
 
@@ -47,8 +53,10 @@ def _either(statements: QuerySet) -> Q:
     return Q(first_id__in=ids) | Q(second_id__in=ids)
 
 
-def queue_union(data: dict) -> QuerySet:
-    """Ids of the queue's rows, both kinds, oldest first: one ordered union query."""
+def queue_union(data: dict) -> UnionPages:
+    """(id, created_at, tag) of the queue's rows, both kinds, oldest first: an ordered
+    union whose pages read at most a page's rows from each kind (selectors.UnionPages),
+    each kind through its (status, created_at) index, instead of ordering every row."""
     status = data.get("status") or ""
     contradictions = Contradiction.objects.none()
     claims = Claim.objects.none()
@@ -96,7 +104,7 @@ def queue_union(data: dict) -> QuerySet:
         contradictions.order_by().annotate(tag=Value("c")).values_list("id", "created_at", "tag")
     )
     rows_k = claims.order_by().annotate(tag=Value("k")).values_list("id", "created_at", "tag")
-    return rows_c.union(rows_k, all=True).order_by("created_at", "id")
+    return UnionPages(rows_c, rows_k, order_by=("created_at", "id"))
 
 
 def _filter_labels(data: dict) -> list[tuple[str, str, str, int]]:
@@ -123,7 +131,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     if not data.get("q") and any(data.get(name) for name in ("actor", "source", "claim")):
         # Narrowing filters scan statements: read their (id, date, kind) rows once rather
         # than once to count and again for the page.
-        rows = list(rows)
+        rows = list(rows)  # the plain ordered union, every matching row
     page = paginate(request, rows, ITEMS_PER_PAGE, count=not data.get("q"))  # a search: no count
     params = request.GET.copy()
     params.pop("page", None)
