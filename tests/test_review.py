@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from claims.models import Claim, Contradiction
+from claims.pagecache import bump
 from tests.conftest import HTMX, make_user
 from tests.factories import make_claim, make_contradiction, make_source, make_statement
 from tests.seed_fixture import build_seed
@@ -126,10 +127,13 @@ def _waiting_items(n, researcher):
 def test_queue_query_count_is_fixed(editor_client, researcher, django_assert_num_queries, n):
     _waiting_items(n, researcher)
     editor_client.get(QUEUE)  # warm the session and permission caches
+    bump()  # a write elsewhere: the page is rendered again (claims/pagecache.py)
     # user, permissions, editors, count, page, contradictions, claims, badge
     with django_assert_num_queries(8):
         response = editor_client.get(QUEUE)
     assert response.status_code == 200
+    with django_assert_num_queries(0):  # again, nothing changed: the page cache answers
+        assert editor_client.get(QUEUE).content == response.content
     with django_assert_num_queries(7):  # the same without the badge
         editor_client.get(QUEUE, headers={**HTMX, "HX-Target": "review-results"})
 

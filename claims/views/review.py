@@ -26,6 +26,7 @@ from claims.forms.review import (
     VerdictForm,
 )
 from claims.models import Actor, Claim, Contradiction, Source, Statement
+from claims.pagecache import per_viewer
 from claims.redirects import next_path
 from claims.search import (
     Query,
@@ -123,6 +124,7 @@ def _filter_labels(data: dict) -> list[tuple[str, str, str, int]]:
 
 @require_GET
 @member_required
+@per_viewer
 def review_queue(request: HttpRequest) -> HttpResponse:
     editor_list = list(svc.editors())
     form = QueueFilterForm(request.GET or None, editor_list=editor_list)
@@ -158,6 +160,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @member_required
+@per_viewer
 def review_count(request: HttpRequest) -> HttpResponse:
     return render(request, f"{QUEUE}#count", {"count": svc.waiting_count()})
 
