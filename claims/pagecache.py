@@ -24,11 +24,12 @@ from before its own write). A token drawn at random, not a counter, so two serve
 bumping at the same time can never leave it where a reader saw it. Writes made beside
 Django (claims.backups.restore's file copy) call `bump()` themselves.
 
-The generation lives where every worker reads it (a file beside the sessions' files on
-one machine: the "generation" cache; Redis with REDIS_URL); the pages in the default cache (each worker's memory, or
-Redis). Pages with messages, pages that set a cookie or change the session, and
-responses other than 200 are never kept. A page lives at most PAGE_TIMEOUT seconds, so
-even a worker killed between its commit and its bump leaves nothing stale for long.
+The generation lives where every worker reads it (a file beside the sessions' files on one
+machine: the "generation" cache; Redis with REDIS_URL); the pages in the "pages" cache
+(each worker's memory, a few hundred pages at most) or Redis. Pages with messages, pages
+that set a cookie or change the session, and responses other than 200 are never kept. A
+page lives at most PAGE_TIMEOUT seconds, so even a worker killed between its commit and
+its bump leaves nothing stale for long.
 """
 
 from __future__ import annotations
@@ -74,7 +75,8 @@ def _shared():
 
 
 def _pages():
-    return caches["default"]
+    """The pages' cache: each worker's memory, at most a few hundred pages, or Redis."""
+    return caches["pages" if "pages" in settings.CACHES else "default"]
 
 
 # --- the generation ----------------------------------------------------------------

@@ -274,6 +274,14 @@ else:
             # past it, a third of the files go: those sessions are read from the database
             "OPTIONS": {"MAX_ENTRIES": 50000},
         },
+        # whole pages per viewer (claims/pagecache.py), in each worker's memory: a write
+        # leaves every kept page unreachable, so few entries, culled by a third when full
+        "pages": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "claims-pages",
+            "TIMEOUT": 10 * 60,
+            "OPTIONS": {"MAX_ENTRIES": 200},
+        },
         # the page cache's generation (claims/pagecache.py), which every worker of the
         # machine reads: one file in a folder of its own (a file cache lists its folder on
         # every write, and the sessions' folder holds a file per session)

@@ -119,7 +119,10 @@ def outsider_client(outsider) -> CsrfClient:
 def _fresh_cache():
     """Each test starts with an empty cache: the database is rolled back between tests, so
     ids and versions repeat, and a fragment cached by one test must not meet the next."""
-    from django.core.cache import cache
+    from django.conf import settings
+    from django.core.cache import cache, caches
 
     cache.clear()
+    if "pages" in settings.CACHES:
+        caches["pages"].clear()  # claims/pagecache.py
     yield
