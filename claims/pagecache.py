@@ -46,6 +46,7 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import caches
+from django.core.exceptions import MiddlewareNotUsed
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.middleware.gzip import re_accepts_gzip
@@ -165,6 +166,8 @@ class PageCacheMiddleware:
     no cookie), while the database has not changed."""
 
     def __init__(self, get_response):
+        if not settings.CLAIMS_PAGE_CACHE:
+            raise MiddlewareNotUsed("DJANGO_PAGE_CACHE=0")
         self.get_response = get_response
         self.sessions = import_module(settings.SESSION_ENGINE).SessionStore
 

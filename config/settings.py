@@ -293,6 +293,9 @@ else:
     }
     SESSION_CACHE_ALIAS = "sessions"
 
+# whole pages per viewer until the database changes (claims/pagecache.py); 0 turns it off
+CLAIMS_PAGE_CACHE = env_flag("DJANGO_PAGE_CACHE", True)
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads nothing from it: the token is put on <body hx-headers>
 X_FRAME_OPTIONS = "DENY"

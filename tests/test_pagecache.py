@@ -301,3 +301,17 @@ def test_group_changes_reach_pages_too(researcher_client, researcher, reading):
     group = Group.objects.get(name=RESEARCHERS)
     group.permissions.clear()  # the role loses its permissions
     assert researcher_client.get(url).status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_page_cache_can_be_turned_off(
+    settings, researcher, reading, django_assert_max_num_queries
+):
+    settings.CLAIMS_PAGE_CACHE = False  # DJANGO_PAGE_CACHE=0
+    client = CsrfClient()  # a new client loads the middleware with this setting
+    client.force_login(researcher)
+    url = reading.get_absolute_url()
+    page(client, url)
+    with django_assert_max_num_queries(30) as queries:
+        page(client, url)
+    assert len(queries) > 0  # rendered again
