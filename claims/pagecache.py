@@ -2,7 +2,8 @@
 
 The reading page, the claim page, the lists, the queue and the search are pure functions
 of the database, the viewer and the request. A signed-in GET of one of them (views marked
-with `@per_viewer`) is kept, body and headers, under a key made of:
+with `@per_viewer`), asked for a second time with nothing changed, is kept, body and
+headers, under a key made of:
 
 - the *generation*: a random token that changes after every write to the database,
 - the viewer's session key and CSRF cookie (the page embeds a token for that cookie),
@@ -183,7 +184,9 @@ class PageCacheMiddleware:
                 response.headers[name] = value
             return response
         response = self.get_response(request)
-        if _keepable(request, response):
+        # kept the second time it is asked for in one generation: a page viewed once
+        # between two writes (busy annotation) is never stored only to be dropped
+        if _keepable(request, response) and not _pages().add(f"{key}:seen", 1, PAGE_TIMEOUT):
             kept = (response.status_code, list(response.items()), response.content)
             _pages().set(key, kept, PAGE_TIMEOUT)
         return response
