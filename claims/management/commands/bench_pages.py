@@ -13,9 +13,14 @@ so a noisy machine slows both alike. Throughput: `wrk` (Debian's package) on the
 reading page and on /healthz, alternately. Memory: resident memory per gunicorn worker
 of ours after the run and of a one-view Django app (claims/floor_app.py).
 
+Each page is timed twice: viewed again (what a viewer repeating a request gets: the page
+cache, claims/pagecache.py, answers) and first viewed after a write (a new page cache
+generation is drawn before each request, so the page is rendered from the fragments).
+
 It prints a table and, as its last line, one JSON object:
 {"healthz_ms", "seed_reading", "reading_2000", "statement_save", "review_queue",
- "claim_page", "source_list", "search", "throughput_share"}
+ "claim_page", "source_list", "search", "throughput_share"} plus "<page>_after_write"
+for each page.
 """
 
 from __future__ import annotations
