@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from claims.models import Statement
+from claims.models import Claim, Statement
 from tests.conftest import HTMX
 from tests.factories import make_actor, make_claim, make_source
 from tests.test_statements import body, post_data
@@ -21,13 +21,16 @@ pytestmark = pytest.mark.django_db
 
 # user, permissions (the session comes from its cache), source (without its text),
 # speaker, claim; the service's transaction: text under the row lock, savepoint, insert,
-# history insert, release, the claim's status refresh (the claim under lock with its
-# stances, then its confirmed links); the transaction's own begin/commit (a savepoint and
-# its release inside the test's transaction).
+# history insert, release, the claim's status refresh (its status under lock; an open
+# claim is then probed for its stances and its confirmed links); the transaction's own
+# begin/commit (a savepoint and its release inside the test's transaction).
 # Was 20: the source's text was read twice (with the source, then under the lock), and a
 # duplicate was looked up before every insert. Was 19: the session and the permissions
 # took three queries, the status refresh a savepoint and a separate read of the stances.
-SAVE_QUERIES = 14
+SAVE_QUERIES = 15
+# a claim already disputed only gains a statement: its status is read under the lock, and
+# nothing is probed
+SAVE_QUERIES_DISPUTED = SAVE_QUERIES - 2
 
 
 def _save(client, source, data):
@@ -65,6 +68,21 @@ def test_the_save_reads_the_text_once_under_the_lock_and_answers_with_the_card(
     assert f'id="saved-statement-{statement.pk}"' in html and "Nuri al-Maliki" in html
     assert claim.text in body(response)
     assert json.loads(response["HX-Trigger"]) == {"statementsChanged": {"id": statement.pk}}
+
+
+def test_a_statement_about_a_disputed_claim_leaves_its_status_unprobed(researcher_client):
+    source = make_source()
+    claim = make_claim(status=Claim.Status.DISPUTED)
+    data = post_data(
+        source.text, "Critics said", speaker=make_actor().pk, claim=claim.pk, stance="denies"
+    )
+    response, queries = _save(researcher_client, source, data)
+    assert response.status_code == 201, body(response)
+    assert len(queries) == SAVE_QUERIES_DISPUTED, "\n".join(queries)
+    assert [q for q in queries if "FOR UPDATE" in q or '"claims_claim"."status"' in q]
+    assert not [q for q in queries if "claims_contradiction" in q]
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.DISPUTED
 
 
 def test_the_same_statement_sent_again_is_refused_by_the_constraint(researcher_client):

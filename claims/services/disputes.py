@@ -34,7 +34,7 @@ def _contested(claim: Claim, asserted: bool, denied: bool) -> bool:
 
 
 @transaction.atomic(savepoint=False)
-def claim_refresh_status(*, claim: Claim | None) -> None:
+def claim_refresh_status(*, claim: Claim | None, gained: bool = False) -> None:
     """Open -> disputed when contested; disputed -> open when no longer contested
     and no verdict was given. A resolved claim is left as the editor left it.
 
@@ -42,21 +42,26 @@ def claim_refresh_status(*, claim: Claim | None) -> None:
     takes), so an editor's concurrent "resolved" is either seen here or waits: it is
     never overwritten with a status computed from an older read. The stances are probed
     in the same statement. (No savepoint: a failure here fails the caller's transaction,
-    which is what every caller wants.)"""
+    which is what every caller wants.)
+
+    `gained`: the claim has only gained a statement since its status was last set (a
+    statement recorded). Being contested can then only have begun, not ended, so only an
+    open claim is probed; a disputed or resolved one is locked, read and left as it is."""
     if claim is None:
         return
-    status, verdict, version, asserted, denied = (
-        Claim.objects.select_for_update()
-        .filter(pk=claim.pk)
-        .values_list(
-            "status",
-            "verdict",
-            "version",
-            _said(Statement.Stance.ASSERTS),
-            _said(Statement.Stance.DENIES),
-        )
-        .get()
-    )
+    locked = Claim.objects.select_for_update().filter(pk=claim.pk)
+    if gained:
+        status = locked.values_list("status", flat=True).get()
+        if status != Claim.Status.OPEN:
+            claim.status = status
+            return
+    status, verdict, version, asserted, denied = locked.values_list(
+        "status",
+        "verdict",
+        "version",
+        _said(Statement.Stance.ASSERTS),
+        _said(Statement.Stance.DENIES),
+    ).get()
     claim.status, claim.verdict, claim.version = status, verdict, version
     if claim.status == Claim.Status.RESOLVED:
         return

@@ -195,7 +195,7 @@ def statement_create(
     except IntegrityError:
         _refuse_duplicate(statement)  # the same statement, recorded before (or just now)
         raise
-    claim_refresh_status(claim=statement.claim)
+    claim_refresh_status(claim=statement.claim, gained=True)
     return statement
 
 
