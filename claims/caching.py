@@ -246,9 +246,11 @@ def render_card(user, statement: Statement, *, prefix: str = "", saved: bool = F
 def new_statement_card(user, statement: Statement, *, prefix: str = "saved-") -> str:
     """The card of a statement just created, from the object the service returned (it has
     no contradictions yet): no query to load it again."""
+    # as prefetch_related would leave them, but empty lists: the template's `.all` hands
+    # them over as they are, and an empty queryset would still be compiled to be evaluated
     statement._prefetched_objects_cache = {
-        "contradictions_as_first": Contradiction.objects.none(),
-        "contradictions_as_second": Contradiction.objects.none(),
+        "contradictions_as_first": [],
+        "contradictions_as_second": [],
     }
     return render_card(user, statement, prefix=prefix, saved=True)
 
