@@ -6,6 +6,8 @@ services. Every model keeps its history (django-simple-history).
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import RegexValidator, URLValidator
@@ -13,6 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Greatest, Least, Length, Lower
 from django.urls import reverse
+from simple_history.manager import HistoryManager as LibraryHistoryManager
 from simple_history.models import HistoricalRecords
 
 from . import anchoring
@@ -28,6 +31,23 @@ def _related_str(obj: models.Model, field: str) -> str:
 
 
 USER = settings.AUTH_USER_MODEL
+
+
+class HistoryManager(LibraryHistoryManager):
+    """simple-history's manager for `Model.history`, whose class is built once per model.
+    The library builds it on every access (Manager.from_queryset, which inspects every
+    queryset method), and every save reads `history` to write its history row: about
+    0.5 ms of each save. Passed to each model's HistoricalRecords(history_manager=...)."""
+
+    @classmethod
+    @cache
+    def from_queryset(cls, queryset_class, class_name=None):
+        return super().from_queryset(queryset_class, class_name)
+
+
+def keep_history() -> HistoricalRecords:
+    return HistoricalRecords(history_manager=HistoryManager)
+
 
 http_url_validator = URLValidator(
     schemes=["http", "https"], message="Enter a web address starting with http:// or https://."
@@ -89,7 +109,7 @@ class Source(Versioned):
     created_by = models.ForeignKey(
         USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    history = HistoricalRecords()
+    history = keep_history()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -162,7 +182,7 @@ class Actor(Versioned):
     created_by = models.ForeignKey(
         USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    history = HistoricalRecords()
+    history = keep_history()
 
     class Meta:
         ordering = ["name", "id"]
@@ -194,7 +214,7 @@ class Actor(Versioned):
 class ActorAlias(models.Model):
     actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="aliases")
     name = models.CharField(max_length=200, validators=[validate_not_blank])
-    history = HistoricalRecords()
+    history = keep_history()
 
     class Meta:
         verbose_name = "alias"
@@ -226,7 +246,7 @@ class Affiliation(Versioned):
     target = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="affiliated")
     start_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
-    history = HistoricalRecords()
+    history = keep_history()
 
     class Meta:
         ordering = ["actor__name", "role"]
@@ -307,7 +327,7 @@ class Claim(Versioned):
     created_by = models.ForeignKey(
         USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    history = HistoricalRecords()
+    history = keep_history()
 
     class Meta:
         ordering = ["text", "id"]
@@ -419,7 +439,7 @@ class Statement(Versioned):
     created_by = models.ForeignKey(
         USER, on_delete=models.PROTECT, related_name="statements", db_index=False
     )
-    history = HistoricalRecords()
+    history = keep_history()
 
     class Meta:
         ordering = ["source_id", "start", "end", "id"]
@@ -554,7 +574,7 @@ class Contradiction(Versioned):
         blank=True,
         related_name="assigned_contradictions",
     )
-    history = HistoricalRecords()
+    history = keep_history()
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -617,7 +637,7 @@ class Note(models.Model):
     author = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     body = models.TextField(validators=[validate_not_blank])
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    history = keep_history()
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -122,3 +122,17 @@ def test_history_query_count_is_fixed(researcher_client, editor, django_assert_n
     with django_assert_num_queries(7):
         assert researcher_client.get(url).status_code == 200
     assert Claim.history.filter(id=claim.pk).count() == n + 1
+
+
+def test_the_history_manager_class_is_built_once_and_still_does_everything(researcher):
+    """claims.models.HistoryManager: `.history` is read by every save; its class is made
+    once per model, not per access, and it is simple-history's manager all the same."""
+    first, second = make_claim("First proposition"), make_claim("Second proposition")
+    assert type(first.history) is type(second.history) is type(Claim.history)
+    first.text = "First proposition, edited"
+    first._change_reason = "typo"
+    first.save()
+    assert [h.history_type for h in first.history.all()] == ["~", "+"]
+    assert first.history.first().history_change_reason == "typo"
+    assert first.history.as_of(first.history.last().history_date).text == "First proposition"
+    assert Claim.history.filter(id=second.pk).count() == 1
