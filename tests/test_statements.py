@@ -333,6 +333,23 @@ def test_edit_refreshes_old_and_new_claim_status(researcher_client, researcher, 
     assert old_claim.status == Claim.Status.OPEN
 
 
+def test_a_statement_moved_to_a_claim_it_contradicts_makes_that_claim_disputed(
+    researcher_client, researcher, recorded
+):
+    other = make_claim()
+    make_statement(
+        source=recorded.source,
+        quote="Critics said",
+        claim=other,
+        stance="denies",
+        created_by=researcher,
+    )
+    data = edit_data(recorded, claim=other.pk, stance="asserts")
+    assert researcher_client.post(edit_url(recorded), data).status_code == 302
+    other.refresh_from_db()
+    assert other.status == Claim.Status.DISPUTED
+
+
 def test_others_may_not_edit_or_delete(other_researcher_client, outsider_client, recorded):
     for client in (other_researcher_client, outsider_client):
         assert client.get(edit_url(recorded)).status_code == 403

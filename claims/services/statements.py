@@ -293,7 +293,7 @@ def statement_update(
         raise
     claim_refresh_status(claim=old_claim)
     if statement.claim_id != getattr(old_claim, "pk", None):
-        claim_refresh_status(claim=statement.claim)
+        claim_refresh_status(claim=statement.claim, gained=True)
     return statement
 
 
