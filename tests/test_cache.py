@@ -9,6 +9,7 @@ import re
 
 import pytest
 from django.core.cache import cache
+from django.db.models import F
 from django.urls import reverse
 
 from claims import caching
@@ -53,7 +54,7 @@ def card(client, statement: Statement) -> str:
 def test_views_are_served_from_the_cache_the_second_time(researcher_client, world):
     first = views(researcher_client, world["source"])
     text_key = caching.text_key(world["source"])
-    assert cache.get(text_key) is not None
+    assert cache.get(caching.text_slot(world["source"].pk))[0] == text_key
     again = views(researcher_client, world["source"])
     assert (again["text"], again["cards"]) == (first["text"], first["cards"])
 
@@ -85,6 +86,21 @@ def test_statement_recorded_on_the_page(researcher_client, world):
         assert "Cracks predate the flood." in after[name]
     assert f'data-statements="{new.pk}"' in after["text"]
     assert "Critic Beta questions" in after["text"]
+
+
+def test_a_new_version_of_the_text_replaces_the_old_one_in_the_cache(researcher_client, world):
+    source = world["source"]
+    views(researcher_client, source)
+    old_key = caching.text_key(source)
+    Actor.objects.filter(pk=world["critic"].pk).update(version=F("version") + 1)
+    after = views(researcher_client, source)
+    assert "Critic Beta" in after["text"]
+    held = cache.get(caching.text_slot(source.pk))
+    assert held[0] == caching.text_key(source) != old_key
+    # one entry for the source's text however many versions it went through (the local
+    # memory cache of the tests can be counted)
+    entries = [key for key in getattr(cache, "_cache", {}) if f":text:{source.pk}" in key]
+    assert len(entries) == (1 if hasattr(cache, "_cache") else 0)
 
 
 def test_statement_edited_on_the_page(researcher_client, world):
