@@ -45,8 +45,9 @@ def claim_refresh_status(*, claim: Claim | None, gained: bool = False) -> None:
     which is what every caller wants.)
 
     `gained`: the claim has only gained a statement since its status was last set (a
-    statement recorded, or moved to it from another claim). Being contested can then only have begun, not ended, so only an
-    open claim is probed; a disputed or resolved one is locked, read and left as it is."""
+    statement recorded, or moved to it from another claim). Being contested can then only
+    have begun, not ended, so only an open claim is probed; a disputed or resolved one is
+    locked, read and left as it is."""
     if claim is None:
         return
     locked = Claim.objects.select_for_update().filter(pk=claim.pk)
