@@ -1,4 +1,5 @@
-"""Authentication backend: Django's ModelBackend, with a user's permissions read in one query.
+"""Authentication backend: Django's ModelBackend, with the signed-in user and their permissions
+read by SQL compiled once.
 
 Every page asks for the signed-in user's permissions (the role checks of claims.access,
 the templates' `perms`); ModelBackend reads them with two queries per request, one for the
@@ -6,8 +7,9 @@ user's own permissions and one for their groups'. Here they are one UNION query,
 the user object for the rest of the request as ModelBackend keeps them. The query is
 written out once (from the models' table and column names) rather than built by the ORM
 on every request: compiling the ORM's version cost about 1 ms of each signed-in request,
-more than running it. Nothing else differs: authentication, is_active, superusers (every
-permission), object permissions (none).
+more than running it. The signed-in user, read on every request too, is read by the SQL
+the ORM compiles for it, compiled once (0.15 ms of each request). Nothing else differs:
+authentication, is_active, superusers (every permission), object permissions (none).
 """
 
 # ruff: noqa: S608 - only table and column names from the models go into the SQL text
@@ -52,7 +54,21 @@ def _sql() -> tuple[str, str]:
     return every, f"{every} WHERE {col(perm, 'id')} IN ({users} UNION {groups})"
 
 
+@cache
+def _user_sql() -> str:
+    """The user by primary key: the SQL the ORM compiles for it, with one parameter."""
+    query = get_user_model()._default_manager.filter(pk=0).query
+    sql, params = query.get_compiler(connection=connection).as_sql()
+    assert list(params) == [0], params  # noqa: S101 - one placeholder, the primary key
+    return sql
+
+
 class RoleBackend(ModelBackend):
+    def get_user(self, user_id):
+        users = get_user_model()._default_manager.raw(_user_sql(), [user_id])
+        user = next(iter(users), None)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
     def get_all_permissions(self, user_obj, obj=None) -> set[str]:
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()

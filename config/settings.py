@@ -283,10 +283,10 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 200},
         },
         # the page cache's generation (claims/pagecache.py), which every worker of the
-        # machine reads: one file in a folder of its own (a file cache lists its folder on
-        # every write, and the sessions' folder holds a file per session)
+        # machine reads: one file in a folder of its own, written over in place on every
+        # write to the database (the sessions' folder holds a file per session)
         "generation": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "claims.pagecache.GenerationFileCache",
             "LOCATION": os.path.join(SESSION_CACHE_DIR, "generation"),
             "TIMEOUT": None,
         },

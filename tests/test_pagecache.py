@@ -334,3 +334,53 @@ def test_a_page_is_kept_only_when_asked_for_twice_in_one_generation(
             page(researcher_client, url)
         assert len(queries) > 0
         pagecache.bump()
+
+
+# --- the generation's file (without Redis) ------------------------------------------
+
+
+def _generation_file(tmp_path) -> pagecache.GenerationFileCache:
+    return pagecache.GenerationFileCache(str(tmp_path), {"TIMEOUT": None})
+
+
+def test_the_generation_file_is_written_over_in_place(tmp_path):
+    cache = _generation_file(tmp_path)
+    assert cache.get(pagecache.GENERATION_KEY) is None
+    cache.set(pagecache.GENERATION_KEY, "first", None)  # made whole, then renamed
+    (path,) = tmp_path.iterdir()
+    inode = path.stat().st_ino
+    for token in ("second", "a longer third token", "4th"):
+        cache.set(pagecache.GENERATION_KEY, token, None)
+        assert cache.get(pagecache.GENERATION_KEY) == token
+    assert [p.stat().st_ino for p in tmp_path.iterdir()] == [inode]  # no new file, no rename
+
+
+def test_a_generation_file_caught_half_written_reads_as_none(tmp_path):
+    cache = _generation_file(tmp_path)
+    cache.set(pagecache.GENERATION_KEY, "a" * 16, None)
+    (path,) = tmp_path.iterdir()
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    assert cache.get(pagecache.GENERATION_KEY) is None
+    path.write_bytes(data[:4] + bytes(len(data) - 4))
+    assert cache.get(pagecache.GENERATION_KEY) is None
+    # and the next bump writes it whole again
+    cache.set(pagecache.GENERATION_KEY, "b" * 16, None)
+    assert cache.get(pagecache.GENERATION_KEY) == "b" * 16
+
+
+def test_the_generation_file_is_made_again_when_deleted(tmp_path):
+    cache = _generation_file(tmp_path)
+    cache.set(pagecache.GENERATION_KEY, "first", None)
+    cache.clear()
+    cache.set(pagecache.GENERATION_KEY, "again", None)
+    assert cache.get(pagecache.GENERATION_KEY) == "again"
+
+
+def test_without_redis_the_generation_is_this_file_cache(settings):
+    if "generation" not in settings.CACHES:
+        pytest.skip("REDIS_URL is set: the generation is in Redis")
+    assert isinstance(pagecache._shared(), pagecache.GenerationFileCache)
+    before = generation()
+    pagecache.bump()
+    assert generation() not in (None, before)

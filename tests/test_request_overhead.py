@@ -59,6 +59,23 @@ def test_superusers_have_every_permission_and_inactive_users_none(admin, editor)
     assert not access.is_member(editor)
 
 
+def test_the_signed_in_user_is_read_as_modelbackend_reads_it(researcher, editor):
+    with CaptureQueriesContext(connection) as ctx:
+        user = RoleBackend().get_user(researcher.pk)
+    assert len(ctx.captured_queries) == 1
+    expected = ModelBackend().get_user(researcher.pk)
+    assert user == expected and user._state.db == expected._state.db
+    fields = [f.attname for f in type(user)._meta.concrete_fields]
+    assert [getattr(user, f) for f in fields] == [getattr(expected, f) for f in fields]
+    assert user.date_joined.tzinfo is not None  # the database's converters applied
+    assert RoleBackend().get_user(editor.pk) == editor
+    assert RoleBackend().get_user(10**9) is None
+    editor.is_active = False
+    editor.save()
+    assert RoleBackend().get_user(editor.pk) is None  # as ModelBackend: inactive, no user
+    assert ModelBackend().get_user(editor.pk) is None
+
+
 def test_the_roles_follow_the_groups(researcher):
     assert access.is_member(researcher) and not access.is_editor(researcher)
     researcher.groups.add(Group.objects.get(name="Editors"))

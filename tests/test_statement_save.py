@@ -20,14 +20,16 @@ from tests.test_statements import body, post_data
 pytestmark = pytest.mark.django_db
 
 # user, permissions (the session comes from its cache), source (without its text),
-# speaker, claim; the service's transaction: text under the row lock, savepoint, insert,
-# history insert, release, the claim's status refresh (its status under lock; an open
-# claim is then probed for its stances and its confirmed links); the transaction's own
-# begin/commit (a savepoint and its release inside the test's transaction).
+# speaker, claim; the service's transaction: text under the row lock, insert, history
+# insert, the claim's status refresh (its status under lock; an open claim is then probed
+# for its stances and its confirmed links); the transaction's own begin/commit (a
+# savepoint and its release inside the test's transaction).
 # Was 20: the source's text was read twice (with the source, then under the lock), and a
 # duplicate was looked up before every insert. Was 19: the session and the permissions
 # took three queries, the status refresh a savepoint and a separate read of the stances.
-SAVE_QUERIES = 15
+# Was 15: a savepoint around the insert, for the duplicate's message (now the whole
+# transaction is rolled back and the message looked up after it).
+SAVE_QUERIES = 13
 # a claim already disputed only gains a statement: its status is read under the lock, and
 # nothing is probed
 SAVE_QUERIES_DISPUTED = SAVE_QUERIES - 2

@@ -145,7 +145,6 @@ def _check(statement: Statement) -> None:
         )
 
 
-@transaction.atomic
 def statement_create(
     *,
     user,
@@ -168,34 +167,37 @@ def statement_create(
 
     A statement already recorded (same source, span, speaker, via, claim and stance) is
     refused by the database's unique constraint (statement_unique_per_speaker_span) on
-    the insert itself, and only then looked up for the message: no query in advance on
-    every save for the rare double submission."""
-    anchor = _verified(source, anchor)
-    statement = Statement(
-        source=source,
-        speaker=_actor(speaker, user),
-        via=_actor(via, user),
-        reporting=reporting,
-        start=anchor.start,
-        end=anchor.end,
-        exact=anchor.exact,
-        prefix=anchor.prefix,
-        suffix=anchor.suffix,
-        claim=_claim(claim, user),
-        stance=stance or "",
-        said_on=said_on,
-        summary=summary or "",
-        created_by=user,
-    )
-    _check(statement)
-    statement._history_user = user
+    the insert itself, which rolls back the whole transaction (actors or a claim made
+    with it included); only then is it looked up for the message: no query in advance on
+    every save for the rare double submission, and no savepoint around the insert."""
+    statement = None
     try:
         with transaction.atomic():
+            anchor = _verified(source, anchor)
+            statement = Statement(
+                source=source,
+                speaker=_actor(speaker, user),
+                via=_actor(via, user),
+                reporting=reporting,
+                start=anchor.start,
+                end=anchor.end,
+                exact=anchor.exact,
+                prefix=anchor.prefix,
+                suffix=anchor.suffix,
+                claim=_claim(claim, user),
+                stance=stance or "",
+                said_on=said_on,
+                summary=summary or "",
+                created_by=user,
+            )
+            _check(statement)
+            statement._history_user = user
             statement.save()
+            claim_refresh_status(claim=statement.claim, gained=True)
     except IntegrityError:
-        _refuse_duplicate(statement)  # the same statement, recorded before (or just now)
+        if statement is not None and statement.pk is None:
+            _refuse_duplicate(statement)  # the same statement, recorded before (or just now)
         raise
-    claim_refresh_status(claim=statement.claim, gained=True)
     return statement
 
 

@@ -39,7 +39,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache.backends.filebased import FileBasedCache
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
@@ -57,7 +56,7 @@ from claims.demo_data import seed
 from claims.management.commands.demo import load_demo
 from claims.management.commands.synth import BIG_SOURCE, synthesize
 from claims.models import Claim, Source, Statement
-from claims.pagecache import GENERATION_KEY
+from claims.pagecache import GENERATION_KEY, GenerationFileCache
 
 INNER = "CLAIMS_BENCH_PAGES_INNER"
 SAVE_SUMMARY = "bench_pages save"
@@ -178,7 +177,7 @@ class Command(BaseCommand):
             ("search", f"search {search_path}", "researcher", search_path),
         ]
         # the page cache's generation: the "generation" file cache the servers share
-        generation = FileBasedCache(
+        generation = GenerationFileCache(
             str(Path(prod_env["DJANGO_SESSION_CACHE_DIR"], "generation")), {}
         )
         with gunicorn_process(workers=options["workers"], extra_env=prod_env) as server:
