@@ -154,6 +154,12 @@ def test_a_surrogate_split_offset_is_not_saved_inside_a_character(researcher_cli
         ({"via_same": True}, "via themselves"),
         ({"said_on": "not a date"}, "Enter a valid date"),
         ({"reporting": "shouted"}, "Select a valid choice"),
+        # chosen rows that are not there, or no key at all (claims.compiled.by_pk)
+        ({"via": "999999"}, "Select a valid choice"),
+        ({"via": "abc"}, "Select a valid choice"),
+        ({"via": str(10**30)}, "Select a valid choice"),
+        ({"claim": "-1", "stance": "asserts"}, "Select a valid choice"),
+        ({"claim": "1\x00", "stance": "asserts"}, "Null characters are not allowed"),
     ],
 )
 def test_bad_statement_input_gets_a_form_error(researcher_client, fields, field_error):

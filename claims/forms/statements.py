@@ -6,16 +6,44 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db.models import Q
 from django.utils.functional import cached_property
 
 from claims import anchoring
+from claims.compiled import by_pk
 from claims.models import Actor, ActorAlias, Claim, Contradiction, Source, Statement
 from claims.search import Query, search_actors, search_claims
 from claims.services.statements import SELECTION_ERROR, NewActor, Selection
 
 STANCE_CHOICES = [("", "none"), *Statement.Stance.choices]
+
+
+class RowChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField over a whole table whose chosen row is read by SQL compiled once
+    (claims.compiled.by_pk): the speaker and the claim are read on every statement save."""
+
+    def __init__(self, queryset, **kwargs):
+        if queryset.query.has_filters():
+            raise ImproperlyConfigured("RowChoiceField chooses from a whole table.")
+        super().__init__(queryset, **kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        self.validate_no_null_characters(value)
+        model = self.queryset.model
+        try:
+            row = by_pk(model, value.pk if isinstance(value, model) else value)
+        except (ValueError, TypeError, ValidationError):
+            row = None
+        if row is None:
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return row
 
 
 class StatementForm(forms.Form):
@@ -45,12 +73,12 @@ class StatementForm(forms.Form):
         widget=forms.HiddenInput,
     )
     # who
-    speaker = forms.ModelChoiceField(Actor.objects.all(), required=False)
+    speaker = RowChoiceField(Actor.objects.all(), required=False)
     speaker_new_name = forms.CharField(label="New actor's name", required=False, max_length=200)
     speaker_new_kind = forms.ChoiceField(
         label="Kind", choices=Actor.Kind.choices, initial=Actor.Kind.PERSON, required=False
     )
-    via = forms.ModelChoiceField(Actor.objects.all(), required=False)
+    via = RowChoiceField(Actor.objects.all(), required=False)
     via_new_name = forms.CharField(label="New actor's name", required=False, max_length=200)
     via_new_kind = forms.ChoiceField(
         label="Kind", choices=Actor.Kind.choices, initial=Actor.Kind.PERSON, required=False
@@ -59,7 +87,7 @@ class StatementForm(forms.Form):
         label="How reported", choices=Statement.Reporting.choices, initial="reported"
     )
     # what
-    claim = forms.ModelChoiceField(Claim.objects.all(), required=False)
+    claim = RowChoiceField(Claim.objects.all(), required=False)
     claim_new_text = forms.CharField(label="New claim", required=False, max_length=500)
     stance = forms.ChoiceField(choices=STANCE_CHOICES, required=False)
     said_on = forms.DateField(

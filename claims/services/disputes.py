@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
+from claims.compiled import locked_value
 from claims.models import Claim, Contradiction, Statement
 
 
@@ -50,12 +51,12 @@ def claim_refresh_status(*, claim: Claim | None, gained: bool = False) -> None:
     locked, read and left as it is."""
     if claim is None:
         return
-    locked = Claim.objects.select_for_update().filter(pk=claim.pk)
     if gained:
-        status = locked.values_list("status", flat=True).get()
+        status = locked_value(Claim, claim.pk, "status")
         if status != Claim.Status.OPEN:
             claim.status = status
             return
+    locked = Claim.objects.select_for_update().filter(pk=claim.pk)
     status, verdict, version, asserted, denied = locked.values_list(
         "status",
         "verdict",

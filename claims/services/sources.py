@@ -8,6 +8,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from claims import anchoring
+from claims.compiled import locked_value
 from claims.models import Source, Statement
 
 ANCHOR_FIELDS = ["start", "end", "exact", "prefix", "suffix", "anchor_status"]
@@ -33,9 +34,7 @@ def source_update_text(*, source: Source, text: str, user) -> anchoring.Reanchor
 
     # The source's row first (statement_create verifies spans under the same lock, so a
     # statement saved meanwhile is checked against the new text), then its statements.
-    old_text = (
-        Source.objects.select_for_update().filter(pk=source.pk).values_list("text", flat=True).get()
-    )
+    old_text = locked_value(Source, source.pk, "text")
     statements = list(
         Statement.objects.select_for_update().filter(source_id=source.pk).order_by("pk")
     )

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from claims import anchoring
+from claims.compiled import locked_value
 from claims.models import Actor, Claim, Contradiction, Source, Statement
 from claims.services.conflicts import EditConflict, lock_version
 from claims.services.disputes import claim_refresh_status
@@ -206,8 +207,7 @@ def _verified(source: Source, anchor: anchoring.Anchor | Selection) -> anchoring
     until the transaction ends (text edits take the same lock). A Selection is placed in
     that text (anchoring.resolve: the offsets when they hold the quote, else the quote by
     its context), which is its verification: the span is checked once, here."""
-    text = Source.objects.select_for_update().filter(pk=source.pk).values_list("text", flat=True)
-    source.text = text.get()
+    source.text = locked_value(Source, source.pk, "text")
     try:
         if isinstance(anchor, Selection):
             return anchor.resolve(source.text)

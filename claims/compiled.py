@@ -1,0 +1,68 @@
+"""Reads by primary key on every request or save, by SQL the ORM compiles once.
+
+Built by the ORM each time, a read of one row by its key costs about 0.25 ms to compile
+and 0.03 ms to run. The statement save makes six: the signed-in user, the speaker and the
+claim chosen in the form, and, inside its transaction, the source's text and the claim's
+status under their row locks. Here the SQL is the ORM's own for the same queryset,
+compiled the first time on each kind of database and then run with the row's key:
+`by_pk` still makes the model instance through the ORM (a raw queryset: Model.from_db,
+with the database's converters), `locked_value` reads one text column.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from django.db import connection
+from django.db.models import Model
+from django.db.transaction import TransactionManagementError
+
+# values read as the database driver returns them: no converter stands between
+_PLAIN = {"CharField", "TextField"}
+
+
+def _one_parameter(model: type[Model], rows) -> str:
+    sql, params = rows.query.get_compiler(connection=connection).as_sql()
+    if list(params) != [0]:
+        raise TypeError(f"{model.__name__}: one parameter expected, got {params}")
+    return sql
+
+
+@cache
+def _row_sql(model: type[Model], vendor: str) -> str:
+    return _one_parameter(model, model._default_manager.filter(pk=0).order_by())
+
+
+def by_pk(model: type[Model], pk) -> Model | None:
+    """`model`'s row `pk` (every column), or None: as `_default_manager.filter(pk=pk).first()`
+    without an order. A `pk` that is no key ("abc") is a ValidationError."""
+    field = model._meta.pk
+    pk = field.to_python(pk)
+    if isinstance(pk, int):
+        low, high = connection.ops.integer_field_range(field.get_internal_type())
+        if (low is not None and pk < low) or (high is not None and pk > high):
+            return None  # as the ORM's lookups: no row, never the driver's overflow error
+    rows = model._default_manager.raw(_row_sql(model, connection.vendor), [pk])
+    return next(iter(rows), None)
+
+
+@cache
+def _value_sql(model: type[Model], column: str, vendor: str) -> str:
+    field = model._meta.get_field(column)
+    if field.get_internal_type() not in _PLAIN:
+        raise TypeError(f"{model.__name__}.{column} needs the ORM's converters")
+    rows = model._base_manager.select_for_update().filter(pk=0).order_by()
+    return _one_parameter(model, rows.values_list(column))
+
+
+def locked_value(model: type[Model], pk: int, column: str) -> str:
+    """`column` of `model`'s row `pk`, locked until the transaction ends (PostgreSQL's
+    FOR UPDATE; SQLite's writers are one at a time already). DoesNotExist if none."""
+    if connection.get_autocommit():
+        raise TransactionManagementError("A row lock outside a transaction holds nothing.")
+    with connection.cursor() as cursor:
+        cursor.execute(_value_sql(model, column, connection.vendor), [pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise model.DoesNotExist(f"No {model._meta.verbose_name} #{pk}.")
+    return row[0]

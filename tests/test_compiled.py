@@ -1,0 +1,74 @@
+"""claims.compiled: reads by primary key by SQL compiled once: a row, or one column under
+the row's lock."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection, transaction
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
+
+from claims.compiled import by_pk, locked_value
+from claims.models import Claim, Source, Statement
+from tests.factories import make_claim, make_source
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_locked_value_is_the_column_as_the_orm_reads_it():
+    source, claim = make_source(), make_claim(status=Claim.Status.DISPUTED)
+    with transaction.atomic(), CaptureQueriesContext(connection) as ctx:
+        assert locked_value(Source, source.pk, "text") == source.text
+        assert locked_value(Claim, claim.pk, "status") == Claim.Status.DISPUTED
+        assert locked_value(Source, source.pk, "text") == source.text  # compiled once, run again
+    reads = [q["sql"] for q in ctx.captured_queries]
+    assert len(reads) == 3
+    assert reads[0] == reads[2] and "ORDER BY" not in reads[0]
+    if connection.features.has_select_for_update:
+        assert all("FOR UPDATE" in sql for sql in reads)
+
+
+def test_a_missing_row_is_does_not_exist():
+    with transaction.atomic(), pytest.raises(Source.DoesNotExist):
+        locked_value(Source, 10**9, "text")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lock_outside_a_transaction_is_refused():
+    source = make_source()
+    with pytest.raises(TransactionManagementError):
+        locked_value(Source, source.pk, "text")
+
+
+def test_only_columns_read_without_converters():
+    with transaction.atomic(), pytest.raises(TypeError):
+        locked_value(Statement, 1, "said_on")  # a date: the ORM converts it on SQLite
+
+
+def test_a_row_by_its_key_is_the_orms_instance(researcher):
+    from django.contrib.auth import get_user_model
+
+    claim = make_claim(status=Claim.Status.DISPUTED)
+    with CaptureQueriesContext(connection) as ctx:
+        row = by_pk(Claim, claim.pk)
+        again = by_pk(Claim, str(claim.pk))  # a key as a form sends it
+    assert len(ctx.captured_queries) == 2
+    expected = Claim.objects.get(pk=claim.pk)
+    fields = [f.attname for f in Claim._meta.concrete_fields]
+    assert [getattr(row, f) for f in fields] == [getattr(expected, f) for f in fields]
+    assert row == again == expected and row._state.adding is False
+    assert row.created_at.tzinfo is not None  # the database's converters applied
+    user = by_pk(get_user_model(), researcher.pk)
+    assert user == researcher and user.get_username() == researcher.get_username()
+
+
+@pytest.mark.parametrize("key", [10**9, 10**30, -(10**30)])
+def test_no_row_for_a_key_that_is_not_there_or_out_of_range(key):
+    assert by_pk(Claim, key) is None  # no overflow error from the driver
+
+
+def test_a_key_that_is_not_a_number_is_a_validation_error():
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        by_pk(Claim, "abc")
