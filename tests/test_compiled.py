@@ -62,6 +62,15 @@ def test_a_row_by_its_key_is_the_orms_instance(researcher):
     assert user == researcher and user.get_username() == researcher.get_username()
 
 
+def test_a_row_with_only_some_fields_defers_the_others():
+    source = make_source()
+    with CaptureQueriesContext(connection) as ctx:
+        row = by_pk(Source, source.pk, only=("id", "title"))
+    assert len(ctx.captured_queries) == 1 and '"text"' not in ctx.captured_queries[0]["sql"]
+    assert row.get_deferred_fields() >= {"text", "notes"} and row.title == source.title
+    assert row.text == source.text  # read when asked for, as .only() does
+
+
 @pytest.mark.parametrize("key", [10**9, 10**30, -(10**30)])
 def test_no_row_for_a_key_that_is_not_there_or_out_of_range(key):
     assert by_pk(Claim, key) is None  # no overflow error from the driver

@@ -228,6 +228,15 @@ def test_who_may_record_statements(anon_client, outsider_client, researcher_clie
     assert researcher_client.post(new_url(source), data).status_code == 302
 
 
+def test_a_statement_on_a_missing_source_is_404(researcher_client):
+    source = make_source()
+    data = post_data(source.text, "Critics said", speaker=make_actor().pk)
+    missing = reverse("claims:statement_create", args=[source.pk + 1000])
+    assert researcher_client.post(missing, data, headers=HTMX).status_code == 404
+    assert researcher_client.post(missing, {}, headers=HTMX).status_code == 404
+    assert not Statement.objects.exists()
+
+
 def test_the_plain_form_page_works_without_javascript(researcher_client):
     source = make_source()
     response = researcher_client.get(new_url(source))
