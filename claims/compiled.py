@@ -2,11 +2,11 @@
 
 Built by the ORM each time, a read of one row by its key costs about 0.25 ms to compile
 and 0.03 ms to run. The statement save makes seven: the signed-in user, the source (its
-title), the speaker and the claim chosen in the form, and, inside its transaction, the source's text and the claim's
-status under their row locks. Here the SQL is the ORM's own for the same queryset,
-compiled the first time on each kind of database and then run with the row's key:
-`by_pk` still makes the model instance through the ORM (a raw queryset: Model.from_db,
-with the database's converters), `locked_value` reads one text column.
+title), the speaker and the claim chosen in the form, and, inside its transaction, the
+source's text and the claim's status under their row locks. Here the SQL is the ORM's own
+for the same queryset, compiled the first time on each kind of database and then run with
+the row's key: `by_pk` still makes the model instance through the ORM (a raw queryset:
+Model.from_db, with the database's converters), `locked_value` reads one text column.
 """
 
 from __future__ import annotations

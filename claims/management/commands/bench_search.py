@@ -4,7 +4,8 @@ Times every search on the configured database (SQLite or PostgreSQL, filled by `
 through Django's test client (the whole-page cache off: the search runs every time), signed
 in as a synth user, and the navigation's review badge count (``waiting_count()``). Prints a
 table of median / p95 milliseconds per search (each query word timed ``--requests`` times,
-after one warm-up request) and, as its last line, one JSON object ``{"statements": N, "vendor": ..., "<search>": median_ms, ...}``.
+after one warm-up request) and, as its last line, one JSON object
+``{"statements": N, "vendor": ..., "<search>": median_ms, ...}``.
 
     DJANGO_DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/s_big \\
         python manage.py bench_search
