@@ -33,7 +33,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.context_processors import PermWrapper
 from django.core.cache import cache
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db import connection
 from django.db.models import QuerySet
 from django.middleware.csrf import get_token
@@ -43,6 +43,7 @@ from django.utils.safestring import SafeString, mark_safe
 from claims.access import can_change_statement, changeable_by
 from claims.highlighting import highlighted_text, highlights_for
 from claims.models import Actor, Claim, Contradiction, Source, Statement
+from claims.selectors import Pager
 
 CARD_TEMPLATE = "claims/source_detail.html#card"
 TIMEOUT = 60 * 60 * 24
@@ -177,10 +178,10 @@ def card_versions() -> QuerySet:
 
 def card_page(user, statements: QuerySet, per_page: int, number) -> Page:
     """Page `number` of `statements` (an ordered Statement queryset) as cached card HTML.
-    Counted on `statements` itself (no joins), the page read as version rows."""
-    paginator = Paginator(statements.values_list(*CARD_VERSION_FIELDS), per_page)
-    paginator.count = statements.order_by().count()
-    page = paginator.get_page(number)
+    Counted on `statements` itself (no joins) unless the first page holds them all (Pager),
+    the page read as version rows."""
+    rows = statements.values_list(*CARD_VERSION_FIELDS)
+    page = Pager(rows, per_page, count_from=statements.order_by()).get_page(number)
     page.object_list = cards_html(user, list(page.object_list))
     return page
 

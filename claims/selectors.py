@@ -23,6 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from claims import search
 from claims.access import is_editor
@@ -38,14 +39,41 @@ VALUE_CHARS = 400
 TYPES = {"+": "created", "~": "changed", "-": "deleted"}
 
 
+class Pager(Paginator):
+    """Django's Paginator, except that the first page is read with one row more before
+    anything is counted: when that holds every row (a claim's statements, notes and
+    contradictions, a source's cards, most short lists) its length is the count and no
+    COUNT query runs. A fuller first page is counted as before, once; `count_from` counts
+    another queryset with the same rows (one without the page's joins)."""
+
+    def __init__(self, object_list, per_page: int, *, count_from: QuerySet | None = None):
+        super().__init__(object_list, per_page)
+        self.count_from = count_from
+
+    @cached_property
+    def count(self) -> int:
+        if self.count_from is not None:
+            return self.count_from.count()
+        return Paginator.count.func(self)
+
+    def get_page(self, number) -> Page:
+        if number not in (None, "", 1, "1") or "count" in self.__dict__:
+            return super().get_page(number)
+        rows = list(self.object_list[: self.per_page + 1])
+        if len(rows) <= self.per_page:
+            self.count = len(rows)  # every row is on this page
+        return self._get_page(rows[: self.per_page], 1, self)
+
+
 def paginate(
     request: HttpRequest, qs: QuerySet, per_page: int, param: str = "page", *, count: bool = True
 ) -> Page | search.Slice:
     """Page `param` of `qs`. With count=False (a search, on every keystroke) only that page
-    and one row more are read, to know whether there is a next page: no count."""
+    and one row more are read, to know whether there is a next page: no count. Counted,
+    a first page that holds every row is its own count (Pager)."""
     if not count:
         return search.slice_page(qs, search.page_number(request.GET.get(param)), per_page)
-    return Paginator(qs, per_page).get_page(request.GET.get(param))
+    return Pager(qs, per_page).get_page(request.GET.get(param))
 
 
 class UnionPages:

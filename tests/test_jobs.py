@@ -137,8 +137,9 @@ def test_the_job_list_runs_a_fixed_number_of_queries(
         Job(kind="export", format="jsonl", source=source if i % 2 else None, created_by=researcher)
         for i in range(n_jobs)
     )
-    # user, permissions, count, one page of jobs (joined), the review badge
-    with django_assert_num_queries(5):
+    # user, permissions, count, one page of jobs (joined), the review badge; a first page
+    # that holds every job is its own count (selectors.Pager)
+    with django_assert_num_queries(5 if n_jobs > 20 else 4):
         response = researcher_client.get(DATA)
     assert response.content.decode().count("Export #") == min(n_jobs, 20)
 

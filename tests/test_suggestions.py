@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from claims.models import Actor, ActorAlias, Statement, SuggestedStatement
+from claims.selectors import SUGGESTIONS_PER_PAGE
 from claims.services.imports import source_create
 from claims.services.suggestions import (
     suggestion_accept,
@@ -315,8 +316,9 @@ def test_suggestion_list_query_count_does_not_grow(
 ):
     _add_suggestions(source, n)
     url = _url("suggestion_list", source.pk)
-    # user, permissions, source, count, page of suggestions, candidate claims
-    with django_assert_num_queries(6):
+    # user, permissions, source, count, page of suggestions, candidate claims; a first page
+    # that holds every suggestion is its own count (selectors.Pager)
+    with django_assert_num_queries(6 if n > SUGGESTIONS_PER_PAGE else 5):
         response = researcher_client.get(url, headers=HTMX)
     assert response.status_code == 200
     assert response.content.decode().count("data-suggestion=") == min(n, 30)
@@ -340,4 +342,6 @@ def test_reading_page_query_count_does_not_grow_with_suggestions(
             response = researcher_client.get(url)
         assert response.status_code == 200
         counts.append(len(ctx.captured_queries))
-    assert counts[0] == counts[1] <= 17
+    # bounded: only the suggestions' count comes in once they fill more than one page (3 fit
+    # on the first, which is then its own count: selectors.Pager; 43 do not)
+    assert counts[0] + 1 == counts[1] <= 17

@@ -4,7 +4,6 @@ list and in-place creation."""
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -16,7 +15,7 @@ from claims.forms.statements import ActorQuickForm, Picker, actor_matches
 from claims.models import Actor, Affiliation, Contradiction, Statement
 from claims.pagecache import per_viewer
 from claims.search import Query, search_actors
-from claims.selectors import paginate, statement_count
+from claims.selectors import Pager, paginate, statement_count
 from claims.services.statements import actor_create
 
 ACTORS_PER_PAGE = 25
@@ -61,7 +60,7 @@ def actor_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .defer("source__text", "source__notes")
         .order_by("claim__text", "claim_id", "source_id", "start", "id")
     )
-    statements_page = Paginator(statements, STATEMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    statements_page = Pager(statements, STATEMENTS_PER_PAGE).get_page(request.GET.get("page"))
     contradictions = (
         Contradiction.objects.filter(
             Q(first__speaker=actor)
@@ -75,7 +74,7 @@ def actor_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .defer("first__source__text", "second__source__text")
         .order_by("-created_at", "-id")
     )
-    contradictions_page = Paginator(contradictions, CONTRADICTIONS_PER_PAGE).get_page(
+    contradictions_page = Pager(contradictions, CONTRADICTIONS_PER_PAGE).get_page(
         request.GET.get("cpage")
     )
     ctx = {
