@@ -717,9 +717,10 @@ def _folded_map(text: str) -> tuple[str, Sequence[int]]:
     """The folded text and, for each of its characters, the index of the original one."""
     if text.isascii():  # fold_char of an ASCII character is its lower case, one for one
         return text.lower(), range(len(text))
-    out = [fold_char(ch) for ch in text]
+    out = list(map(fold_char, text))
     folded = "".join(out)
-    if len(folded) == len(text) and all(len(f) == 1 for f in out):
+    # no character folded to nothing, and as many out as in: each to exactly one
+    if len(folded) == len(text) and "" not in out:
         return folded, range(len(text))
     where = [i for i, f in enumerate(out) for _ in f]
     return folded, where

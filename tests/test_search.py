@@ -72,6 +72,15 @@ def test_highlight_escapes_and_marks_whole_words_from_their_start():
     assert "<mark>" not in search.highlight("Nasadr", ("sadr",))  # not inside a word
 
 
+def test_highlight_maps_back_when_one_letter_folds_to_two_and_a_mark_to_none():
+    # "ß" folds to "ss" and the combining acute to nothing: as many characters out as in,
+    # yet not one for one
+    text = "Große Sache\u0301 grosse"
+    assert len(search.fold(text)) == len(text)
+    out = str(search.highlight(text, ("grosse", "sache")))
+    assert out == "<mark>Große</mark> <mark>Sache\u0301</mark> <mark>grosse</mark>"
+
+
 def test_snippet_is_cut_around_the_first_match():
     text = "word " * 200 + "the Fernández report " + "tail " * 200
     out = str(search.highlight(text, ("fernandez",), context=30))
