@@ -9,7 +9,7 @@ import re
 
 import pytest
 from django.core.cache import cache
-from django.db.models import F
+from django.db.models import Count, F
 from django.urls import reverse
 
 from claims import caching
@@ -283,3 +283,67 @@ def test_keys_follow_versions_bumped_by_bulk_updates(world):
     Claim.objects.filter(pk=world["claim"].pk).update(version=F("version") + 1)
     rows = list(caching.card_versions().filter(source=source).order_by("id"))
     assert caching.card_keys(world["said"].created_by, rows)[0] != cards_after[0]
+
+
+# --- list rows (caching.list_rows_html): kept under the values they show ------------------
+
+
+def _row(client, url_name: str, needle: str) -> str:
+    """The text of the list's one row that contains `needle` (the source list or the claim
+    list, as its htmx results fragment)."""
+    target = {"claims:source_list": "source-results", "claims:claim_list": "claim-results"}
+    response = client.get(reverse(url_name), headers={**HTMX, "HX-Target": target[url_name]})
+    assert response.status_code == 200
+    rows = re.findall(r"<tr>.*?</tr>", response.content.decode(), re.S)
+    found = [words(html.unescape(r)) for r in rows if needle in html.unescape(r)]
+    assert len(found) == 1, (needle, rows)
+    return found[0]
+
+
+def test_list_rows_are_rendered_once_per_what_they_show(world, monkeypatch):
+    rendered: list[str] = []
+    real = caching.render_to_string
+
+    def counting(template, context):
+        rendered.append(template)
+        return real(template, context)
+
+    monkeypatch.setattr(caching, "render_to_string", counting)
+    sources = list(Source.objects.annotate(n_statements=Count("statements")).order_by("pk"))
+    first = caching.source_rows_html(sources)
+    again = caching.source_rows_html(sources)
+    assert first == again and len(first) == 1
+    assert rendered == ["claims/source_list.html#row"]  # the second time from the cache
+    sources[0].title = "Another title"
+    changed = caching.source_rows_html(sources)
+    assert "Another title" in changed[0] and len(rendered) == 2
+
+
+def test_source_row_follows_an_update_that_leaves_the_version_alone(researcher_client, world):
+    source = world["source"]
+    assert _row(researcher_client, "claims:source_list", "Bridge report").startswith(
+        "Bridge report"
+    )
+    Source.objects.filter(pk=source.pk).update(title="Bridge <b>closed</b>")  # no version bump
+    response = researcher_client.get(reverse("claims:source_list"))
+    assert "Bridge &lt;b&gt;closed&lt;/b&gt;" in response.content.decode()  # escaped
+    assert "Bridge report" not in response.content.decode()
+
+
+def test_source_row_count_follows_a_new_statement(researcher_client, researcher, world):
+    source = world["source"]
+    assert " 2 " in f" {_row(researcher_client, 'claims:source_list', 'Bridge report')} "
+    make_statement(source=source, quote="the bridge", created_by=researcher)
+    assert " 3 " in f" {_row(researcher_client, 'claims:source_list', 'Bridge report')} "
+
+
+def test_claim_row_follows_its_status_and_its_statements_stances(researcher_client, world):
+    claim = world["claim"]
+    before = _row(researcher_client, "claims:claim_list", "The bridge is safe")
+    assert before == "The bridge is safe Open Unrated 2 ( 1 assert , 1 deny )"
+    Claim.objects.filter(pk=claim.pk).update(status=Claim.Status.RESOLVED)  # no version bump
+    after = _row(researcher_client, "claims:claim_list", "The bridge is safe")
+    assert after == "The bridge is safe Resolved Unrated 2 ( 1 assert , 1 deny )"
+    Statement.objects.filter(pk=world["said"].pk).update(stance=Statement.Stance.DENIES)
+    after = _row(researcher_client, "claims:claim_list", "The bridge is safe")
+    assert after == "The bridge is safe Resolved Unrated 2 ( 0 assert , 2 deny )"

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
+from claims import caching
 from claims.access import member_required
 from claims.forms.review import NoteForm
 from claims.models import Claim
@@ -39,6 +40,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         claims = claims.filter(status=status)
     if verdict in Claim.Verdict.values:
         claims = claims.filter(verdict=verdict)
+    page = paginate(request, claims, CLAIMS_PER_PAGE, count=not q)  # a search: no count
     ctx = {
         "nav": "claims",
         "q": q,
@@ -46,7 +48,8 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         "verdict": verdict,
         "statuses": Claim.Status.choices,
         "verdicts": Claim.Verdict.choices,
-        "page": paginate(request, claims, CLAIMS_PER_PAGE, count=not q),  # a search: no count
+        "page": page,
+        "rows": caching.claim_rows_html(page.object_list),  # each once per what it shows
     }
     if request.htmx and request.htmx.target == "claim-results":
         return render(request, "claims/claim_list.html#results", ctx)

@@ -34,7 +34,8 @@ def source_list(request: HttpRequest) -> HttpResponse:
     if q:  # title, text, publisher, byline, dateline; best first (claims/search.py)
         sources = search_sources(sources, Query.parse(q))
     page = paginate(request, sources, SOURCES_PER_PAGE, count=not q)  # a search: no count
-    ctx = {"nav": "sources", "q": q, "page": page}
+    rows = caching.source_rows_html(page.object_list)  # each once per what it shows
+    ctx = {"nav": "sources", "q": q, "page": page, "rows": rows}
     if request.htmx and request.htmx.target == "source-results":
         return render(request, "claims/source_list.html#results", ctx)
     return render(request, "claims/source_list.html", ctx)
