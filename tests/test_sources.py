@@ -133,7 +133,8 @@ def test_list_query_count_is_fixed(researcher_client, researcher, django_assert_
     # its own count (selectors.Pager)
     with django_assert_num_queries(5 if rows > SOURCES_PER_PAGE else 4):
         assert researcher_client.get(LIST).status_code == 200
-    with django_assert_num_queries(3):  # a search: user, permissions, page (no count)
+    # a search: user, permissions, the page's candidates, the page (no count)
+    with django_assert_num_queries(4):
         researcher_client.get(LIST, {"q": "Paper"}, headers={**HTMX, "HX-Target": "source-results"})
 
 

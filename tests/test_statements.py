@@ -546,7 +546,7 @@ def test_form_fragments_query_counts(
     statement = make_statement(
         source=source, quote="Critics said", claim=make_claim(), created_by=researcher
     )
-    with django_assert_num_queries(3):  # user, permissions, claims
+    with django_assert_num_queries(4):  # user, permissions, candidates, claims
         researcher_client.get(reverse("claims:claim_options"), {"claim_q": "Claim"}, headers=HTMX)
     # user, permissions, statement, chosen speaker + its aliases, chosen claim
     with django_assert_num_queries(6):
