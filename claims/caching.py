@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable, Sequence
+import operator
+from collections.abc import Sequence
 from pathlib import Path
 
 from django.conf import settings
@@ -561,14 +562,15 @@ LIST_ROW_GENERATION = _code_hash(
 
 
 def list_rows_html(
-    template: str, name: str, objects: Sequence, shown: Callable[[object], tuple]
+    template: str, name: str, objects: Sequence, shown: Sequence[str]
 ) -> list[SafeString]:
     """The HTML of each object's row (the partial `template`, the object as `name`), in
-    order, from the cache where the values `shown(obj)` were rendered before."""
+    order, from the cache where the values of the attributes `shown` were rendered before."""
     from django.utils import timezone, translation
 
+    values = operator.attrgetter(*shown)
     where = (template, timezone.get_current_timezone_name(), translation.get_language())
-    keys = [f"claims:{LIST_ROW_GENERATION}:list:{_digest((shown(obj), where))}" for obj in objects]
+    keys = [f"claims:{LIST_ROW_GENERATION}:list:{_digest((values(obj), where))}" for obj in objects]
     found = cache.get_many(keys)
     fresh: dict[str, str] = {}
     out = []
@@ -582,37 +584,16 @@ def list_rows_html(
     return out
 
 
+# what each list's row shows (the annotations included): its key
+SOURCE_ROW = ("pk", "title", "dateline", "publisher", "published_on", "n_statements", "created_at")
+CLAIM_ROW = ("pk", "text", "status", "verdict", "n_statements", "n_asserts", "n_denies")
+
+
 def source_rows_html(sources: Sequence[Source]) -> list[SafeString]:
     """Rows of the source list (sources annotated with n_statements)."""
-    return list_rows_html(
-        "claims/source_list.html#row",
-        "source",
-        sources,
-        lambda s: (
-            s.pk,
-            s.title,
-            s.dateline,
-            s.publisher,
-            s.published_on,
-            s.n_statements,
-            s.created_at,
-        ),
-    )
+    return list_rows_html("claims/source_list.html#row", "source", sources, SOURCE_ROW)
 
 
 def claim_rows_html(claims: Sequence[Claim]) -> list[SafeString]:
     """Rows of the claim list (claims annotated with n_statements, n_asserts, n_denies)."""
-    return list_rows_html(
-        "claims/claim_list.html#row",
-        "claim",
-        claims,
-        lambda c: (
-            c.pk,
-            c.text,
-            c.status,
-            c.verdict,
-            c.n_statements,
-            c.n_asserts,
-            c.n_denies,
-        ),
-    )
+    return list_rows_html("claims/claim_list.html#row", "claim", claims, CLAIM_ROW)
