@@ -39,6 +39,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+from django.urls import get_script_prefix
 from django.utils.safestring import SafeString, mark_safe
 
 from claims.access import can_change_statement, changeable_by
@@ -558,6 +559,11 @@ LIST_ROW_GENERATION = _code_hash(
     "templates/claims/claim_list.html",
     "claims/caching.py",
     "claims/models.py",
+    # the rows link to these routes
+    "config/urls.py",
+    "claims/urls.py",
+    "claims/views/sources.py",
+    "claims/views/claims.py",
 )
 
 
@@ -569,7 +575,12 @@ def list_rows_html(
     from django.utils import timezone, translation
 
     values = operator.attrgetter(*shown)
-    where = (template, timezone.get_current_timezone_name(), translation.get_language())
+    where = (
+        template,
+        timezone.get_current_timezone_name(),
+        translation.get_language(),
+        get_script_prefix(),  # the links' prefix
+    )
     keys = [f"claims:{LIST_ROW_GENERATION}:list:{_digest((values(obj), where))}" for obj in objects]
     found = cache.get_many(keys)
     fresh: dict[str, str] = {}

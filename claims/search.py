@@ -271,24 +271,27 @@ class Candidates(RawSQL):
     compiled, and go into it as a list of ids (``id IN (...)``) and their places
     (``CASE id WHEN ... END``, with ``position``): inside the outer query, the filter and
     the order each ran the whole lookup, which was half of every search's time. The two
-    share one read per compilation (kept on the compiler). A count, or every row, reads
-    the plain windows inside the outer query, as before."""
+    share one read per compilation (kept on the compiler). So compiling a sliced search
+    reads the database (``str(qs.query)`` and ``explain()`` too, which then show the ids,
+    not the lookup), and the ids and the page are two statements: a row deleted between
+    them is missing from the page. A count, every row, or a slice with other filters (the
+    claim list's status, say) reads the lookup inside the outer query, as before."""
 
-    def __init__(self, build, *, position: bool = False, table: str = "", every=None):
-        self.build, self.position, self.table, self.every = build, position, table, every
+    def __init__(self, build, *, position: bool = False, every=None):
+        self.build, self.position, self.every = build, position, every
         output = IntegerField() if position else None
         super().__init__("/* candidates */", [], output_field=output)
 
     def as_sql(self, compiler, connection):
         hi = _needed(compiler.query)
         if hi >= WINDOW:
-            return self._inside(connection, hi)
+            return self._inside(compiler, connection, hi)
         ids = self._ids(compiler, connection, hi)
         if self.position:
             if not ids:
                 return "NULL", []
             whens = " ".join(f"WHEN %s THEN {n}" for n in range(1, len(ids) + 1))
-            return f"(CASE {self.table}.id {whens} END)", ids
+            return f"(CASE {_row_id(compiler, connection)} {whens} END)", ids
         if not ids:
             return "(NULL)", []  # IN (NULL): no row
         return f"({', '.join(['%s'] * len(ids))})", ids
@@ -303,7 +306,7 @@ class Candidates(RawSQL):
                 read[self.build, hi] = [row[0] for row in cursor.fetchall()]
         return read[self.build, hi]
 
-    def _inside(self, connection, hi: int) -> tuple[str, list]:
+    def _inside(self, compiler, connection, hi: int) -> tuple[str, list]:
         """Every candidate (a count, an export): a subquery of the outer query."""
         if self.every is not None and not self.position:
             # which rows, not their order (no ranking)
@@ -313,20 +316,27 @@ class Candidates(RawSQL):
             return f"({sql})", params
         sql, params = self.build(hi)
         if self.position:
+            row = _row_id(compiler, connection)
             if connection.vendor == "postgresql":
                 return (
-                    f"array_position(ARRAY(SELECT id FROM ({sql}) AS c ORDER BY part, pos), "
-                    f"{self.table}.id)",
+                    f"array_position(ARRAY(SELECT id FROM ({sql}) AS c ORDER BY part, pos), {row})",
                     params,
                 )
             return (
                 f"(SELECT c.rn FROM (SELECT id, row_number() OVER (ORDER BY part, pos) AS rn "
-                f"FROM ({sql})) AS c WHERE c.id = {self.table}.id)",
+                f"FROM ({sql})) AS c WHERE c.id = {row})",
                 params,
             )
         if connection.vendor == "postgresql":
             return f"(SELECT unnest(ARRAY(SELECT id FROM ({sql}) AS c ORDER BY part, pos)))", params
         return f"(SELECT id FROM ({sql}) AS c)", params
+
+
+def _row_id(compiler, connection) -> str:
+    """The outer query's own row id, by the alias its table has there (as a subquery of
+    another query, Django renames it U0)."""
+    alias = compiler.quote_name(compiler.query.base_table)
+    return f"{alias}.{connection.ops.quote_name('id')}"
 
 
 def _ranked_pg(index: Index, query: Query, then: Sequence[str], hi: int) -> tuple[str, list]:
@@ -395,16 +405,16 @@ def _ranked(index: Index, query: Query, then: Sequence[str]):
     return build
 
 
-def _position(index: Index, build) -> Candidates:
+def _position(build) -> Candidates:
     """The row's place in the candidates' order (an annotation to order by)."""
-    return Candidates(build, position=True, table=index.table)
+    return Candidates(build, position=True)
 
 
 def _search_ranked(qs: QuerySet, index: Index, query: Query, then: Sequence[str]) -> QuerySet:
     build = _ranked(index, query, then)
     return (
         qs.filter(pk__in=Candidates(build, every=lambda: index.window_sql(query)))
-        .annotate(search_pos=_position(index, build))
+        .annotate(search_pos=_position(build))
         .order_by(F("search_pos").asc(nulls_last=True), *then)
     )
 
@@ -556,7 +566,7 @@ def search_statements(qs: QuerySet, query: Query, *, then: tuple = ("-id",)) -> 
     build = _statement_candidates(query, then)
     return (
         qs.filter(pk__in=Candidates(build, every=lambda: statement_ids_sql(query)))
-        .annotate(search_pos=_position(STATEMENTS, build))
+        .annotate(search_pos=_position(build))
         .order_by(F("search_pos").asc(nulls_last=True), *then)
     )
 

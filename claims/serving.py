@@ -94,8 +94,9 @@ class HeapTrimmer:
     itself. ``malloc_trim(0)`` gives back every whole free page (0.1 ms). Trimming after
     every request made the next large page fault those pages in again (2 ms on the
     2,000-statement page); at most once a second, as jemalloc decays its free pages, costs
-    nothing measurable and keeps an idle worker at what it holds. Without glibc (musl, macOS)
-    it does nothing."""
+    nothing measurable. It runs only after a response: a busy worker is trimmed every second,
+    and one that goes idle keeps what its last second of requests freed until its next
+    request. Without glibc (musl, macOS) it does nothing."""
 
     def __init__(self, interval: float = 1.0) -> None:
         self.interval = interval

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ctypes.util
+from types import SimpleNamespace
 
 import pytest
 from django.core.signals import request_finished
@@ -26,7 +27,7 @@ class Clock:
 
 def test_trims_at_most_once_per_interval(monkeypatch):
     clock = Clock()
-    monkeypatch.setattr(serving.time, "monotonic", clock)
+    monkeypatch.setattr(serving, "time", SimpleNamespace(monotonic=clock))
     trimmer = serving.HeapTrimmer(interval=1.0)
     calls: list[int] = []
     trimmer.trim = calls.append
@@ -68,15 +69,19 @@ def test_freed_pages_go_back_to_the_system():
     assert len(keep) == 400
 
 
-def test_the_served_app_connects_it():
+def test_the_served_app_trims_after_a_response(client: Client, monkeypatch):
+    """config/wsgi.py connects one trimmer to request_finished; a response past its interval
+    trims (and one within it does not)."""
     import config.wsgi  # noqa: F401 - connects the receiver
 
-    uids = [key[0] for key, *_ in request_finished.receivers]
-    assert "claims_heap_trim" in uids
-
-
-@pytest.mark.django_db
-def test_a_request_with_the_trimmer_connected_answers(client: Client):
-    import config.wsgi  # noqa: F401
-
+    # connected with weak=False: the receiver itself, not a weak reference
+    trimmers = [r for key, r, *_ in request_finished.receivers if key[0] == "claims_heap_trim"]
+    assert len(trimmers) == 1 and isinstance(trimmers[0], serving.HeapTrimmer)
+    trimmer = trimmers[0]
+    calls: list[int] = []
+    monkeypatch.setattr(trimmer, "trim", calls.append)
+    monkeypatch.setattr(trimmer, "last", serving.time.monotonic() - 10)
     assert client.get("/healthz").status_code == 200
+    assert calls == [0]
+    assert client.get("/healthz").status_code == 200
+    assert calls == [0]  # within the interval: not again

@@ -97,5 +97,19 @@ def test_pages_read_inside_the_index_add_up_to_the_whole_list(db, django_assert_
             qs = search.search_claims(Claim.objects.all(), query)
             pages += list(qs[start : start + 25].values_list("pk", flat=True))
         # the candidates' lookup stops at the page's end
-        assert f"LIMIT {start + 25}" in page.captured_queries[0]["sql"]
+        assert f"ORDER BY part, pos LIMIT {start + 25})" in page.captured_queries[0]["sql"]
     assert pages == every
+
+
+def test_a_sliced_search_works_as_a_subquery(db):
+    """Inside another query the searched table is aliased (U0): the candidates' order
+    refers to it by that alias, as a page (ids read first) and as every row (a subquery)."""
+    best = make_claim("The monsoon failed")
+    Claim.objects.bulk_create([Claim(text=f"Monsoonal rains case {i}") for i in range(5)])
+    make_claim("Nothing about the weather")
+    query = search.Query.parse("monsoon")
+    for end in (2, search.WINDOW):
+        inner = search.search_claims(Claim.objects.all(), query)[:end]
+        found = set(Claim.objects.filter(pk__in=inner).values_list("pk", flat=True))
+        assert best.pk in found
+        assert len(found) == min(end, 6)
