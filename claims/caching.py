@@ -51,12 +51,23 @@ CARD_TEMPLATE = "claims/source_detail.html#card"
 TIMEOUT = 60 * 60 * 24
 
 
+# the files that define the routes every fragment links to (each view module holds its own)
+_ROUTES = (
+    "config/urls.py",
+    "claims/urls.py",
+    *sorted(
+        f"claims/views/{p.name}" for p in (Path(settings.BASE_DIR) / "claims/views").glob("*.py")
+    ),
+)
+
+
 def _code_hash(*paths: str) -> str:
-    """A short hash of these files (relative to BASE_DIR): part of a fragment's key, so
-    that HTML rendered by other code or templates is never read from a shared cache."""
+    """A short hash of these files (relative to BASE_DIR) and of the routes' files: part of
+    a fragment's key, so that HTML rendered by other code or templates, or linking to
+    routes since moved, is never read from a shared cache."""
     digest = hashlib.blake2b(digest_size=6)
     base = Path(settings.BASE_DIR)
-    for name in paths:
+    for name in (*paths, *_ROUTES):
         path = base / name
         digest.update(path.read_bytes() if path.exists() else name.encode())
     return digest.hexdigest()
@@ -559,11 +570,6 @@ LIST_ROW_GENERATION = _code_hash(
     "templates/claims/claim_list.html",
     "claims/caching.py",
     "claims/models.py",
-    # the rows link to these routes
-    "config/urls.py",
-    "claims/urls.py",
-    "claims/views/sources.py",
-    "claims/views/claims.py",
 )
 
 

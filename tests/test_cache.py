@@ -347,3 +347,19 @@ def test_claim_row_follows_its_status_and_its_statements_stances(researcher_clie
     Statement.objects.filter(pk=world["said"].pk).update(stance=Statement.Stance.DENIES)
     after = _row(researcher_client, "claims:claim_list", "The bridge is safe")
     assert after == "The bridge is safe Resolved Unrated 2 ( 0 assert , 2 deny )"
+
+
+def test_fragment_keys_change_when_a_route_moves(tmp_path, settings):
+    """Every fragment links somewhere: its code hash covers the files that define the
+    routes, so HTML with old links is never read from a shared cache after a deploy."""
+    assert {"config/urls.py", "claims/views/sources.py", "claims/views/claims.py"} <= set(
+        caching._ROUTES
+    )
+    for name in caching._ROUTES:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("urlpatterns = []")
+    settings.BASE_DIR = tmp_path
+    before = caching._code_hash("templates/claims/source_list.html")
+    assert caching._code_hash("templates/claims/source_list.html") == before
+    (tmp_path / "claims/views/sources.py").write_text("urlpatterns = ['moved']")
+    assert caching._code_hash("templates/claims/source_list.html") != before
