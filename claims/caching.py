@@ -40,6 +40,7 @@ from django.db.models import QuerySet
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix
+from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
 from claims.access import can_change_statement, changeable_by
@@ -407,11 +408,15 @@ def _version_rows(sql: str, ids: list[int], before: Sequence = ()) -> dict[int, 
         return {row[0]: tuple(str(x) for x in row) for row in cursor.fetchall()}
 
 
-def _row_viewer(editor: bool, editor_list: Sequence) -> tuple:
-    from django.utils import timezone, translation
+def _rendered_for() -> tuple:
+    """What a fragment's HTML depends on besides its data: the time zone (dates), the
+    language (labels, date formats) and the script prefix (links)."""
+    return (timezone.get_current_timezone_name(), translation.get_language(), get_script_prefix())
 
+
+def _row_viewer(editor: bool, editor_list: Sequence) -> tuple:
     who = tuple((u.pk, u.get_username()) for u in editor_list) if editor else ()
-    return (editor, who, timezone.get_current_timezone_name(), translation.get_language())
+    return (editor, who, *_rendered_for())
 
 
 def review_rows_html(
@@ -516,8 +521,6 @@ def claim_body_html(claim: Claim, page: Page, drawn: Sequence) -> dict[str, Safe
     CLAIM_STATEMENT_FIELDS rows of the claim's statements in page order; `drawn` the
     contradictions among them (id, version, first_id, second_id, kind and status loaded).
     On a miss the statements are loaded (one query) and the fragments rendered."""
-    from django.utils import timezone, translation
-
     rows = [tuple(str(x) for x in row) for row in page.object_list]
     parts = (
         claim.pk,
@@ -527,8 +530,7 @@ def claim_body_html(claim: Claim, page: Page, drawn: Sequence) -> dict[str, Safe
         page.paginator.count,
         rows,
         sorted((c.pk, c.version, c.first_id, c.second_id, c.kind, c.status) for c in drawn),
-        timezone.get_current_timezone_name(),
-        translation.get_language(),
+        *_rendered_for(),
     )
     key = f"claims:{CLAIM_BODY_GENERATION}:claimbody:{claim.pk}:{_digest(parts)}"
     found = cache.get(key)
@@ -578,15 +580,8 @@ def list_rows_html(
 ) -> list[SafeString]:
     """The HTML of each object's row (the partial `template`, the object as `name`), in
     order, from the cache where the values of the attributes `shown` were rendered before."""
-    from django.utils import timezone, translation
-
     values = operator.attrgetter(*shown)
-    where = (
-        template,
-        timezone.get_current_timezone_name(),
-        translation.get_language(),
-        get_script_prefix(),  # the links' prefix
-    )
+    where = (template, *_rendered_for())
     keys = [f"claims:{LIST_ROW_GENERATION}:list:{_digest((values(obj), where))}" for obj in objects]
     found = cache.get_many(keys)
     fresh: dict[str, str] = {}
