@@ -1,5 +1,5 @@
 """Full-text search over sources, statements, actors (names and aliases), claims and
-contradictions (their rationale, for the review queue).
+contradictions (for the review queue: one document each, see ``ContradictionMatches``).
 
 The indexes live in the database and are kept current by the database itself, so every
 write path (forms, admin, merges, bulk updates, imports, raw SQL) keeps them right:
@@ -50,6 +50,8 @@ from django.db.models.lookups import Exact, In
 from django.db.models.sql.where import WhereNode
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+from claims.search_schema import DOC_FTS
 
 WINDOW = 1000  # matching rows ranked per search, newest first
 MAX_TERMS = 8
@@ -424,8 +426,7 @@ STATEMENTS = Index("claims_statement", "claims_statement_fts", (2.0, 1.0))
 ACTORS = Index("claims_actor", "claims_actor_fts", (1.0,))
 ALIASES = Index("claims_actoralias", "claims_actoralias_fts", (1.0,))
 CLAIMS = Index("claims_claim", "claims_claim_fts", (1.0,))
-CONTRADICTIONS = Index("claims_contradiction", "claims_contradiction_fts", (1.0,))  # rationale
-INDEXES = (SOURCES, STATEMENTS, ACTORS, ALIASES, CLAIMS, CONTRADICTIONS)
+INDEXES = (SOURCES, STATEMENTS, ACTORS, ALIASES, CLAIMS)
 
 
 # --- searches: querysets the views, the API and exports share -----------------------------
@@ -655,34 +656,30 @@ def claim_ids_matching(query: Query) -> RawSQL:
     return CLAIMS.ids(query)
 
 
-def contradiction_ids_matching(query: Query) -> RawSQL:
-    """Ids of the contradictions one of whose statements matches (``statement_ids_sql``),
-    whose claim matches, or whose rationale matches: each part read through its own index
-    (first_id, second_id, claim_id, the rationale's full-text index), so the work does
-    not grow with the number of contradictions (an OR of IN conditions, or an
-    ``icontains`` over the rationale, read every one of them)."""
-    hits_sql, hits_params = statement_ids_sql(query)
-    claims_sql, claims_params = CLAIMS.window_sql(query)
-    rationale_sql, rationale_params = CONTRADICTIONS.window_sql(query)
-    # the matching statements are read once (a MATERIALIZED CTE), for both sides
-    if connection.vendor == "postgresql":  # the ids first, into arrays (see _id_list)
-        hits = "(SELECT ids FROM hits)::bigint[]"
-        sql = (
-            f"WITH hits AS MATERIALIZED (SELECT ARRAY({hits_sql}) AS ids) "
-            f"SELECT id FROM claims_contradiction WHERE first_id = ANY({hits}) "
-            f"UNION SELECT id FROM claims_contradiction WHERE second_id = ANY({hits}) "
-            f"UNION SELECT id FROM claims_contradiction WHERE claim_id = ANY(ARRAY({claims_sql})) "
-            f"UNION SELECT id FROM ({rationale_sql}) AS r"
+class ContradictionMatches(RawSQL):
+    """Whether a contradiction's document matches (search_schema's queue document: its
+    rationale and claim, and each statement's quote, summary, speaker's name and aliases,
+    and claim): one lookup in the contradictions' own index, a filter for the review
+    queue. Every matching contradiction, not the contradictions of a window of matching
+    statements; the queue's order (oldest first) and LIMIT do the rest. Named by the
+    outer query's alias (``_row_id``), so it also works inside a subquery."""
+
+    def __init__(self, query: Query):
+        self.query = query
+        super().__init__("/* contradiction matches */", [], output_field=BooleanField())
+
+    def as_sql(self, compiler, connection):
+        row = _row_id(compiler, connection)
+        if connection.vendor == "postgresql":
+            alias = row.rsplit(".", 1)[0]
+            return (
+                f"({alias}.search_vector @@ to_tsquery('simple', claims_fold(%s)))",
+                [self.query.tsquery()],
+            )
+        return (
+            f"({row} IN (SELECT rowid FROM {DOC_FTS} WHERE {DOC_FTS} MATCH %s))",
+            [self.query.fts5()],
         )
-    else:
-        sql = (
-            f"WITH hits AS MATERIALIZED ({hits_sql}) "
-            "SELECT id FROM claims_contradiction WHERE first_id IN (SELECT id FROM hits) "
-            "UNION SELECT id FROM claims_contradiction WHERE second_id IN (SELECT id FROM hits) "
-            f"UNION SELECT id FROM claims_contradiction WHERE claim_id IN ({claims_sql}) "
-            f"UNION SELECT id FROM ({rationale_sql}) AS r"
-        )
-    return _id_list(sql, [*hits_params, *claims_params, *rationale_params])
 
 
 def search_claims(qs: QuerySet, query: Query) -> QuerySet:

@@ -151,6 +151,13 @@ def sqlite_ensure(cursor) -> list[str]:
         for sql in sqlite_fill(t):
             cursor.execute(sql)
         repaired.append(t.table)
+    doc_triggers = sqlite_doc_triggers()
+    if DOC_FTS in present and not all(name in present for name in doc_triggers):
+        for sql in doc_triggers.values():
+            cursor.execute(sql)
+        for sql in sqlite_doc_fill():
+            cursor.execute(sql)
+        repaired.append(DOC_FTS)
     return repaired
 
 
@@ -247,3 +254,221 @@ def ensure(connection) -> list[str]:
         return []
     with connection.cursor() as cursor:
         return sqlite_ensure(cursor)
+
+
+# --- the review queue's document: one per contradiction, over five tables -------------------
+#
+# Migration 0013. The queue's search finds a contradiction by its rationale, its claim, and
+# each of its two statements' quote, summary, speaker (name and aliases) and claim. That is
+# one document per contradiction, kept by triggers on every table it reads from, so a
+# search is one index lookup on the contradictions themselves: gathering the matching
+# statements first (the newest WINDOW by text, plus every statement of the matching
+# speakers and claims) grew with the table, and missed the contradictions of the older
+# ones. A trigger recomputes only the documents a change touches, and only when a column
+# the document reads changed (Django's save() writes every column).
+#
+# SQLite: an FTS5 table ``claims_contradiction_doc_fts`` (one column, ``doc``; rowid = the
+# contradiction's id). PostgreSQL: ``claims_contradiction.search_vector``, which held the
+# rationale alone after 0012, now holds the whole document (GIN index as before).
+
+DOC_FTS = "claims_contradiction_doc_fts"
+# what a change to each table touches: the contradictions whose document reads that row
+_BY_STATEMENT = "c.first_id = {r}.id OR c.second_id = {r}.id"
+_STATEMENTS_OF = "SELECT id FROM claims_statement WHERE {col} = {val}"
+DOC_WATCH = {  # table: (columns the document reads, which contradictions, {r} = the row)
+    "claims_statement": (("exact", "summary", "speaker_id", "claim_id"), _BY_STATEMENT),
+    "claims_actor": (
+        ("name",),
+        "c.first_id IN ({s}) OR c.second_id IN ({s})".format(
+            s=_STATEMENTS_OF.format(col="speaker_id", val="{r}.id")
+        ),
+    ),
+    "claims_actoralias": (
+        ("name", "actor_id"),
+        "c.first_id IN ({s}) OR c.second_id IN ({s})".format(
+            s=_STATEMENTS_OF.format(col="speaker_id", val="{r}.actor_id")
+        ),
+    ),
+    "claims_claim": (
+        ("text",),
+        "c.claim_id = {{r}}.id OR c.first_id IN ({s}) OR c.second_id IN ({s})".format(
+            s=_STATEMENTS_OF.format(col="claim_id", val="{r}.id")
+        ),
+    ),
+}
+DOC_OWN = ("rationale", "claim_id", "first_id", "second_id")
+
+
+def doc_sql(row: str, *, pg: bool) -> str:
+    """The document of the contradiction `row` (a table alias, new or NEW) as text."""
+    agg = "string_agg({x}, ' ')" if pg else "group_concat({x}, ' ')"
+    aliases = agg.format(x="al.name")
+    statement = (
+        "coalesce(s.exact, '') || ' ' || coalesce(s.summary, '') || ' ' || "
+        "coalesce(a.name, '') || ' ' || coalesce((SELECT "
+        f"{aliases} FROM claims_actoralias al WHERE al.actor_id = s.speaker_id), '') || ' ' || "
+        "coalesce(k.text, '')"
+    )
+    return (
+        f"coalesce({row}.rationale, '') || ' ' || "
+        f"coalesce((SELECT text FROM claims_claim WHERE id = {row}.claim_id), '') || ' ' || "
+        f"coalesce((SELECT {agg.format(x=statement)} FROM claims_statement s "
+        "LEFT JOIN claims_actor a ON a.id = s.speaker_id "
+        "LEFT JOIN claims_claim k ON k.id = s.claim_id "
+        f"WHERE s.id IN ({row}.first_id, {row}.second_id)), '')"
+    )
+
+
+def _changed(columns, old: str = "old", new: str = "new", *, pg: bool) -> str:
+    op = "IS DISTINCT FROM" if pg else "IS NOT"
+    return " OR ".join(f"{old}.{c} {op} {new}.{c}" for c in columns)
+
+
+def sqlite_doc_triggers() -> dict[str, str]:
+    doc = _strip_marks(doc_sql("c", pg=False))
+
+    def refresh(where: str) -> str:
+        return (
+            f"DELETE FROM {DOC_FTS} WHERE rowid IN (SELECT c.id FROM claims_contradiction c "
+            f"WHERE {where}); INSERT INTO {DOC_FTS} (rowid, doc) SELECT c.id, {doc} "
+            f"FROM claims_contradiction c WHERE {where};"
+        )
+
+    own = _changed((*DOC_OWN, "id"), pg=False)
+    out = {
+        "claims_contradiction_doc_ai": (
+            "AFTER INSERT ON claims_contradiction BEGIN "
+            f"INSERT INTO {DOC_FTS} (rowid, doc) SELECT c.id, {doc} FROM claims_contradiction c "
+            "WHERE c.id = new.id; END"
+        ),
+        "claims_contradiction_doc_au": (
+            f"AFTER UPDATE OF {', '.join((*DOC_OWN, 'id'))} ON claims_contradiction "
+            f"WHEN {own} BEGIN DELETE FROM {DOC_FTS} WHERE rowid = old.id; "
+            f"INSERT INTO {DOC_FTS} (rowid, doc) SELECT c.id, {doc} FROM claims_contradiction c "
+            "WHERE c.id = new.id; END"
+        ),
+        "claims_contradiction_doc_ad": (
+            f"AFTER DELETE ON claims_contradiction BEGIN DELETE FROM {DOC_FTS} "
+            "WHERE rowid = old.id; END"
+        ),
+    }
+    for table, (columns, which) in DOC_WATCH.items():
+        rows = ("old", "new") if table == "claims_actoralias" else ("new",)  # moved to another
+        out[f"{table}_doc_au"] = (
+            f"AFTER UPDATE OF {', '.join(columns)} ON {table} WHEN {_changed(columns, pg=False)} "
+            f"BEGIN {' '.join(refresh(which.format(r=r)) for r in rows)} END"
+        )
+    # an alias added or removed changes its actor's documents
+    which = DOC_WATCH["claims_actoralias"][1]
+    out["claims_actoralias_doc_ai"] = (
+        f"AFTER INSERT ON claims_actoralias BEGIN {refresh(which.format(r='new'))} END"
+    )
+    out["claims_actoralias_doc_ad"] = (
+        f"AFTER DELETE ON claims_actoralias BEGIN {refresh(which.format(r='old'))} END"
+    )
+    return {name: f"CREATE TRIGGER IF NOT EXISTS {name} {body}" for name, body in out.items()}
+
+
+def sqlite_doc_fill() -> list[str]:
+    doc = _strip_marks(doc_sql("c", pg=False))
+    return [
+        f"DELETE FROM {DOC_FTS}",
+        f"INSERT INTO {DOC_FTS} (rowid, doc) SELECT c.id, {doc} FROM claims_contradiction c",
+    ]
+
+
+def _pg_doc_vector(row: str) -> str:
+    return f"to_tsvector('simple', claims_fold({doc_sql(row, pg=True)}))"
+
+
+def _pg_refresh(where: str) -> str:
+    return f"UPDATE claims_contradiction c SET search_vector = {_pg_doc_vector('c')} WHERE {where};"
+
+
+def pg_doc_forward(cursor) -> None:
+    """The contradictions' search_vector becomes the whole document (0012 dropped first)."""
+    cursor.execute(
+        "ALTER TABLE claims_contradiction ADD COLUMN IF NOT EXISTS search_vector tsvector"
+    )
+    cursor.execute(
+        "CREATE OR REPLACE FUNCTION claims_contradiction_doc() RETURNS trigger "
+        "LANGUAGE plpgsql AS $body$ BEGIN "
+        f"NEW.search_vector := {_pg_doc_vector('NEW')}; RETURN NEW; END $body$"
+    )
+    cursor.execute(
+        "CREATE TRIGGER claims_contradiction_doc_bi BEFORE INSERT ON claims_contradiction "
+        "FOR EACH ROW EXECUTE FUNCTION claims_contradiction_doc()"
+    )
+    cursor.execute(
+        f"CREATE TRIGGER claims_contradiction_doc_bu BEFORE UPDATE OF {', '.join(DOC_OWN)} "
+        f"ON claims_contradiction FOR EACH ROW WHEN ({_changed(DOC_OWN, 'OLD', 'NEW', pg=True)}) "
+        "EXECUTE FUNCTION claims_contradiction_doc()"
+    )
+    for table, (columns, which) in DOC_WATCH.items():
+        # the old row's documents too when it is gone, or when an alias moved to another actor
+        old_ops = "('UPDATE', 'DELETE')" if table == "claims_actoralias" else "('DELETE')"
+        body = (
+            "BEGIN "
+            f"IF TG_OP IN {old_ops} THEN {_pg_refresh(which.format(r='OLD'))} END IF; "
+            f"IF TG_OP IN ('UPDATE', 'INSERT') THEN {_pg_refresh(which.format(r='NEW'))} END IF; "
+            "RETURN NULL; END"
+        )
+        cursor.execute(
+            f"CREATE OR REPLACE FUNCTION {table}_doc() RETURNS trigger LANGUAGE plpgsql "
+            f"AS $body$ {body} $body$"
+        )
+        cursor.execute(
+            f"CREATE TRIGGER {table}_doc_au AFTER UPDATE OF {', '.join(columns)} ON {table} "
+            f"FOR EACH ROW WHEN ({_changed(columns, 'OLD', 'NEW', pg=True)}) "
+            f"EXECUTE FUNCTION {table}_doc()"
+        )
+    cursor.execute(
+        "CREATE TRIGGER claims_actoralias_doc_aid AFTER INSERT OR DELETE ON claims_actoralias "
+        "FOR EACH ROW EXECUTE FUNCTION claims_actoralias_doc()"
+    )
+    cursor.execute(f"UPDATE claims_contradiction c SET search_vector = {_pg_doc_vector('c')}")
+    cursor.execute(
+        "CREATE INDEX IF NOT EXISTS claims_contradiction_search_idx ON claims_contradiction "
+        "USING gin (search_vector)"
+    )
+
+
+def pg_doc_backward(cursor) -> None:
+    cursor.execute("DROP TRIGGER IF EXISTS claims_actoralias_doc_aid ON claims_actoralias")
+    for table in DOC_WATCH:
+        cursor.execute(f"DROP TRIGGER IF EXISTS {table}_doc_au ON {table}")
+        cursor.execute(f"DROP FUNCTION IF EXISTS {table}_doc()")
+    for name in ("claims_contradiction_doc_bi", "claims_contradiction_doc_bu"):
+        cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON claims_contradiction")
+    cursor.execute("DROP FUNCTION IF EXISTS claims_contradiction_doc()")
+    cursor.execute("DROP INDEX IF EXISTS claims_contradiction_search_idx")
+    cursor.execute("ALTER TABLE claims_contradiction DROP COLUMN IF EXISTS search_vector")
+
+
+def doc_forward(connection) -> None:
+    """Migration 0013: the rationale's index (0012) gives way to the whole document."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            sqlite_backward(cursor, (CONTRADICTIONS,))
+            cursor.execute(
+                f"CREATE VIRTUAL TABLE IF NOT EXISTS {DOC_FTS} USING fts5("
+                "doc, tokenize = 'unicode61 remove_diacritics 2')"
+            )
+            for sql in sqlite_doc_triggers().values():
+                cursor.execute(sql)
+            for sql in sqlite_doc_fill():
+                cursor.execute(sql)
+        elif connection.vendor == "postgresql":
+            pg_backward(cursor, (CONTRADICTIONS,), common=False)
+            pg_doc_forward(cursor)
+
+
+def doc_backward(connection) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            for name in sqlite_doc_triggers():
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+            cursor.execute(f"DROP TABLE IF EXISTS {DOC_FTS}")
+        elif connection.vendor == "postgresql":
+            pg_doc_backward(cursor)
+    forward(connection, (CONTRADICTIONS,), common=False)

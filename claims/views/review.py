@@ -29,9 +29,9 @@ from claims.models import Actor, Claim, Contradiction, Source, Statement
 from claims.pagecache import per_viewer
 from claims.redirects import next_path
 from claims.search import (
+    ContradictionMatches,
     Query,
     claim_ids_matching,
-    contradiction_ids_matching,
 )
 from claims.selectors import (
     UnionPages,
@@ -92,12 +92,12 @@ def queue_union(data: dict) -> UnionPages:
         contradictions = contradictions.filter(assigned_to_id=int(assigned))
         claims = claims.filter(assigned_to_id=int(assigned))
     if q := (data.get("q") or "").strip():
-        # The full-text indexes (claims/search.py): contradictions by their statements'
-        # quote, summary, speaker or claim, their own claim or their rationale; claims by
-        # their text. Each part is read by its own index: no scan of every contradiction.
+        # The full-text indexes (claims/search.py): contradictions by one document each
+        # (their statements' quote, summary, speaker or claim, their own claim and their
+        # rationale); claims by their text. No scan of every contradiction.
         query = Query.parse(q)
         if query:
-            contradictions = contradictions.filter(pk__in=contradiction_ids_matching(query))
+            contradictions = contradictions.filter(ContradictionMatches(query))
             claims = claims.filter(pk__in=claim_ids_matching(query))
         else:
             contradictions, claims = contradictions.none(), claims.none()
