@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from collections import Counter
 
 import pytest
@@ -140,3 +141,15 @@ def test_a_second_run_adds_to_the_data():
 def test_synth_refuses_a_count_below_one():
     with pytest.raises(CommandError, match="at least 1"):
         synth(0)
+
+
+def test_bench_search_times_the_searches_it_is_asked_for():
+    """`bench_search --only queue`: the review queue's search (and the badge), nothing else;
+    its last line is the JSON of what it timed. A name that matches nothing is refused."""
+    synth(60)
+    out = io.StringIO()
+    call_command("bench_search", "--only", "queue", "--requests", "1", "--q", "a", stdout=out)
+    figures = json.loads(out.getvalue().strip().splitlines()[-1])
+    assert set(figures) == {"statements", "vendor", "review queue search", "review badge count"}
+    with pytest.raises(CommandError, match="No search is named like"):
+        call_command("bench_search", "--only", "nothing", stdout=io.StringIO())

@@ -54,6 +54,10 @@ class Command(BaseCommand):
         )
         parser.add_argument("--user", default="synth_editor", help="Who is signed in.")
         parser.add_argument(
+            "--only",
+            help="Time only the searches whose name holds this text (e.g. 'queue').",
+        )
+        parser.add_argument(
             "--analyze", action="store_true", help="Run ANALYZE (PostgreSQL: VACUUM ANALYZE) first."
         )
 
@@ -72,9 +76,9 @@ class Command(BaseCommand):
         # request without running it (claims/pagecache.py; read when the client's handler
         # loads its middleware, at its first request)
         with override_settings(CLAIMS_PAGE_CACHE=False):
-            self._run(user, queries, n)
+            self._run(user, queries, n, only=options["only"] or "")
 
-    def _run(self, user, queries: list[str], n: int) -> None:
+    def _run(self, user, queries: list[str], n: int, *, only: str = "") -> None:
         statements = Statement.objects.count()
         statement = Statement.objects.order_by("id").values_list("pk", flat=True).first()
         client = Client()
@@ -96,6 +100,9 @@ class Command(BaseCommand):
                 {},
             ),
         ]
+        searches = [search for search in searches if only.lower() in search[0].lower()]
+        if not searches:
+            raise CommandError(f"No search is named like {only!r}.")
         results: dict[str, list[float]] = {}
         per_query: dict[str, dict[str, float]] = {}
         for name, url, headers in searches:
