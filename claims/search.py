@@ -51,7 +51,7 @@ from django.db.models.sql.where import WhereNode
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from claims.search_schema import DOC_FTS
+from claims.search_schema import DOC_FTS, DOC_PG
 
 WINDOW = 1000  # matching rows ranked per search, newest first
 MAX_TERMS = 8
@@ -671,9 +671,11 @@ class ContradictionMatches(RawSQL):
     def as_sql(self, compiler, connection):
         row = _row_id(compiler, connection)
         if connection.vendor == "postgresql":
-            alias = row.rsplit(".", 1)[0]
+            # EXISTS: the planner may walk the queue's own order and probe each row's
+            # document (common words), or read the GIN index first (rare ones)
             return (
-                f"({alias}.search_vector @@ to_tsquery('simple', claims_fold(%s)))",
+                f"EXISTS (SELECT 1 FROM {DOC_PG} d WHERE d.contradiction_id = {row} "
+                "AND d.search_vector @@ to_tsquery('simple', claims_fold(%s)))",
                 [self.query.tsquery()],
             )
         return (

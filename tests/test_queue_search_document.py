@@ -200,3 +200,33 @@ def test_triggers_lost_to_a_table_rebuild_come_back_after_migrate(pair):
     assert matching("zielinska") == []  # stale without its trigger
     assert ensure(connection) == [DOC_FTS]
     assert matching("zielinska") == [pair["c"].pk] and ensure(connection) == []
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite table rebuilds")
+@pytest.mark.django_db(transaction=True)
+def test_a_migration_plan_can_rebuild_the_tables_the_document_reads(researcher):
+    """Django alters a SQLite table by rebuilding it (a new table, the old one dropped, the
+    new one renamed), and SQLite refuses the rename while a trigger names a table that is
+    missing: the document's triggers name the other tables. So they are dropped before a
+    migration plan runs, and ensure() (post_migrate) puts them back and refills it."""
+    from django.apps import apps
+    from django.db.models.signals import pre_migrate
+
+    from claims.search_schema import DOC_FTS, ensure
+
+    source = make_source(text=TEXT)
+    c = make_contradiction(
+        make_statement(source=source, quote="Ana said the dam held.", created_by=researcher),
+        make_statement(source=source, quote="Bo said the dam broke.", created_by=researcher),
+        rationale="Opposite accounts of spillway",
+    )
+    config = apps.get_app_config("claims")
+    pre_migrate.send(sender=config, app_config=config, using="default", plan=[("m", False)])
+    for model in (Statement, Contradiction, Claim, Actor, ActorAlias):
+        with connection.schema_editor() as editor:
+            editor._remake_table(model)
+    Contradiction.objects.filter(pk=c.pk).update(rationale="Dates disagree")  # no trigger now
+    assert DOC_FTS in ensure(connection)  # with the rebuilt tables' own index triggers
+    assert matching("dates") == [c.pk] and matching("spillway") == []
+    Contradiction.objects.filter(pk=c.pk).update(rationale="Levels disagree")  # triggers back
+    assert matching("levels") == [c.pk]

@@ -31,13 +31,11 @@ _KEY = -7_654_321  # the claim's key while compiling: found again among the para
 
 
 @cache
-def _state_sql(vendor: str, lock: bool) -> tuple[str, tuple]:
+def _state_sql(vendor: str) -> tuple[str, tuple]:
     """`_state`'s SQL and its parameters but the claim's key, compiled by the ORM once per
     kind of database (building its five subqueries took about 4 ms, ten times running
     them: claims/compiled.py)."""
     rows = Claim.objects.filter(pk=_KEY).order_by()
-    if lock:
-        rows = rows.select_for_update()
     sql, params = (
         rows.values_list(
             "status",
@@ -57,11 +55,10 @@ def _state_sql(vendor: str, lock: bool) -> tuple[str, tuple]:
     return sql, tuple(params[:-1])
 
 
-def _state(pk: int, *, lock: bool = False) -> tuple[str, str, int, bool]:
-    """(status, verdict, version, contested) of claim `pk` in one query (its row locked
-    with `lock`): contested is opposite stances (one asserts, another denies) or a
-    confirmed contradiction."""
-    sql, params = _state_sql(connection.vendor, lock)
+def _state(pk: int) -> tuple[str, str, int, bool]:
+    """(status, verdict, version, contested) of claim `pk` in one query: contested is
+    opposite stances (one asserts, another denies) or a confirmed contradiction."""
+    sql, params = _state_sql(connection.vendor)
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, pk])
         row = cursor.fetchone()
@@ -80,24 +77,28 @@ def claim_refresh_status(*, claim: Claim | None, gained: bool = False) -> None:
     """Open -> disputed when contested; disputed -> open when no longer contested
     and no verdict was given. A resolved claim is left as the editor left it.
 
-    The claim's row is locked before its status is read (the lock every review decision
-    takes), so an editor's concurrent "resolved" is either seen here or waits: it is
-    never overwritten with a status computed from an older read. The stances and the
-    confirmed contradictions are probed in the same statement. (No savepoint: a failure
-    here fails the caller's transaction, which is what every caller wants.)
+    The claim's row is locked first, by a statement of its own (the lock every review
+    decision takes), and only then are its status, stances and confirmed contradictions
+    read, by a second statement: an editor's concurrent "resolved" or "confirmed" is
+    either seen or waited for, never overwritten with a status computed from an older
+    read. (On PostgreSQL a statement that waits for a row lock sees the locked row as the
+    other transaction left it, but everything else in it as it was before it waited: a
+    refresh that locked and probed in one statement, waiting behind an editor's confirm,
+    read the claim as disputed and no confirmed contradiction, and reopened it.) (No
+    savepoint: a failure here fails the caller's transaction, which is what every caller
+    wants.)
 
     `gained`: the claim has only gained a statement since its status was last set (a
     statement recorded, or moved to it from another claim). Being contested can then only
     have begun, not ended, so only an open claim is probed; a disputed or resolved one is
-    locked, read and left as it is (a read of one column, the cheapest to plan)."""
+    locked, read and left as it is."""
     if claim is None:
         return
-    if gained:
-        status = locked_value(Claim, claim.pk, "status")
-        if status != Claim.Status.OPEN:
-            claim.status = status
-            return
-    claim.status, claim.verdict, claim.version, contested = _state(claim.pk, lock=True)
+    status = locked_value(Claim, claim.pk, "status")
+    if gained and status != Claim.Status.OPEN:
+        claim.status = status
+        return
+    claim.status, claim.verdict, claim.version, contested = _state(claim.pk)
     if claim.status == Claim.Status.RESOLVED:
         return
     if claim.status == Claim.Status.OPEN and contested:
