@@ -414,11 +414,12 @@ def _pg_refresh(ids: str) -> str:
     into their own table. They are not a column of the contradictions, so keeping them
     never locks a contradiction's row: a claim's edit that rewrites the documents of its
     contradictions would otherwise lock them after the claim, where a review decision locks
-    the contradiction and then its claim (a deadlock)."""
+    the contradiction and then its claim (a deadlock). Written in the order of their ids,
+    so two writes that touch the same documents take their locks in the same order."""
     return (
         f"INSERT INTO {DOC_PG} (contradiction_id, search_vector) "
         f"SELECT c.id, {_pg_doc_vector('c')} FROM claims_contradiction c "
-        f"WHERE c.id = ANY(ARRAY({ids})) ON CONFLICT (contradiction_id) "
+        f"WHERE c.id = ANY(ARRAY({ids})) ORDER BY c.id ON CONFLICT (contradiction_id) "
         "DO UPDATE SET search_vector = EXCLUDED.search_vector;"
     )
 
