@@ -426,7 +426,6 @@ STATEMENTS = Index("claims_statement", "claims_statement_fts", (2.0, 1.0))
 ACTORS = Index("claims_actor", "claims_actor_fts", (1.0,))
 ALIASES = Index("claims_actoralias", "claims_actoralias_fts", (1.0,))
 CLAIMS = Index("claims_claim", "claims_claim_fts", (1.0,))
-INDEXES = (SOURCES, STATEMENTS, ACTORS, ALIASES, CLAIMS)
 
 
 # --- searches: querysets the views, the API and exports share -----------------------------

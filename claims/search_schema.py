@@ -325,7 +325,7 @@ DOC_OWN = ("rationale", "claim_id", "first_id", "second_id")
 
 
 def doc_sql(row: str, *, pg: bool) -> str:
-    """The document of the contradiction `row` (a table alias, new or NEW) as text."""
+    """The document of the contradiction `row` (its table's alias) as text."""
     agg = "string_agg({x}, ' ')" if pg else "group_concat({x}, ' ')"
     aliases = agg.format(x="al.name")
     statement = (

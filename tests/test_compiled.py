@@ -81,3 +81,20 @@ def test_a_key_that_is_not_a_number_is_a_validation_error():
 
     with pytest.raises(ValidationError):
         by_pk(Claim, "abc")
+
+
+def test_keyed_sql_runs_with_its_parameters_and_the_key_last():
+    from django.db.models import Q
+
+    from claims.compiled import KEY, fetch_row, keyed
+
+    claim = make_claim(status=Claim.Status.DISPUTED)
+    sql, params = keyed(
+        Claim.objects.filter(status=Claim.Status.DISPUTED).filter(pk=KEY).values_list("text")
+    )
+    assert params == (Claim.Status.DISPUTED,)
+    assert fetch_row(Claim, sql, params, claim.pk) == (claim.text,)
+    with pytest.raises(Claim.DoesNotExist):
+        fetch_row(Claim, sql, params, 10**9)
+    with pytest.raises(TypeError):  # the key not last: it would be run with the wrong values
+        keyed(Claim.objects.filter(Q(pk=KEY) | Q(status=Claim.Status.OPEN)))

@@ -8,7 +8,7 @@ from functools import cache
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 
-from claims.compiled import locked_value
+from claims.compiled import KEY, fetch_row, keyed, locked_value
 from claims.models import Claim, Contradiction, Statement
 
 
@@ -27,17 +27,14 @@ def _confirmed(via: str) -> Exists:
     )
 
 
-_KEY = -7_654_321  # the claim's key while compiling: found again among the parameters
-
-
 @cache
 def _state_sql(vendor: str) -> tuple[str, tuple]:
-    """`_state`'s SQL and its parameters but the claim's key, compiled by the ORM once per
-    kind of database (building its five subqueries took about 4 ms, ten times running
-    them: claims/compiled.py)."""
-    rows = Claim.objects.filter(pk=_KEY).order_by()
-    sql, params = (
-        rows.values_list(
+    """`_state`'s SQL, compiled by the ORM once per kind of database (building its five
+    subqueries took about 4 ms, ten times running them)."""
+    return keyed(
+        Claim.objects.filter(pk=KEY)
+        .order_by()
+        .values_list(
             "status",
             "verdict",
             "version",
@@ -47,24 +44,15 @@ def _state_sql(vendor: str) -> tuple[str, tuple]:
             _confirmed("first__claim"),
             _confirmed("second__claim"),
         )
-        .query.get_compiler(connection=connection)
-        .as_sql()
     )
-    if params.count(_KEY) != 1 or params[-1] != _KEY:
-        raise TypeError(f"the claim's key expected last and once in {params}")
-    return sql, tuple(params[:-1])
 
 
 def _state(pk: int) -> tuple[str, str, int, bool]:
     """(status, verdict, version, contested) of claim `pk` in one query: contested is
     opposite stances (one asserts, another denies) or a confirmed contradiction."""
-    sql, params = _state_sql(connection.vendor)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, pk])
-        row = cursor.fetchone()
-    if row is None:
-        raise Claim.DoesNotExist(f"No claim #{pk}.")
-    status, verdict, version, asserted, denied, *confirmed = row
+    status, verdict, version, asserted, denied, *confirmed = fetch_row(
+        Claim, *_state_sql(connection.vendor), pk
+    )
     return status, verdict, version, bool(asserted and denied) or any(confirmed)
 
 
