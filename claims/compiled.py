@@ -14,6 +14,7 @@ refresh's probes: claims/services/disputes.py).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 
 from django.db import connection
@@ -53,24 +54,114 @@ def _one_parameter(model: type[Model], rows: QuerySet) -> str:
     return sql
 
 
+@dataclass(frozen=True)
+class _Row:
+    """How one row of `model` is read by its key: the ORM's SQL for it, compiled once, and
+    the fields its columns hold, in order (an `extra` column, if any, follows them)."""
+
+    model: type[Model]
+    sql: str
+    columns: tuple  # the ORM's column expressions: their fields, their converters
+    names: tuple[str, ...]  # the fields' attnames, for Model.from_db
+    extra: str  # the extra column's alias, or ""
+
+    def key(self, pk):
+        """`pk` as the key's field takes it; None when no row can have it (as the ORM's
+        lookups answer a key out of the column's range: no row, never the driver's
+        overflow error). A `pk` that is no key ("abc") is a ValidationError."""
+        field = self.model._meta.pk
+        pk = field.to_python(pk)
+        if isinstance(pk, int):
+            low, high = connection.ops.integer_field_range(field.get_internal_type())
+            if (low is not None and pk < low) or (high is not None and pk > high):
+                return None
+        return pk
+
+    def instance(self, values: Sequence) -> Model | None:
+        """The model instance of `values` (this row's columns), None if the row was not
+        there (a key that is NULL: the outer join of `by_pks` found nothing)."""
+        values = list(values)
+        for i, column in enumerate(self.columns):
+            converters = connection.ops.get_db_converters(column) + column.get_db_converters(
+                connection
+            )
+            for convert in converters:
+                values[i] = convert(values[i], column, connection)
+        n = len(self.names)
+        if values[self.names.index(self.model._meta.pk.attname)] is None:
+            return None
+        obj = self.model.from_db(connection.alias, self.names, values[:n])
+        if self.extra:
+            setattr(obj, self.extra, values[n])
+        return obj
+
+
 @cache
-def _row_sql(model: type[Model], only: tuple[str, ...], vendor: str) -> str:
+def _row(model: type[Model], only: tuple[str, ...], vendor: str, extra: str) -> _Row:
     rows = model._default_manager.filter(pk=KEY).order_by()
-    return _one_parameter(model, rows.only(*only) if only else rows)
+    compiler = (rows.only(*only) if only else rows).query.get_compiler(connection=connection)
+    sql, params = compiler.as_sql()
+    if list(params) != [KEY]:
+        raise TypeError(f"{model.__name__}: one parameter expected, got {params}")
+    columns = tuple(expression for expression, _sql, _alias in compiler.select)
+    alias = ""
+    if extra:
+        head, found, tail = sql.partition(
+            f" FROM {connection.ops.quote_name(model._meta.db_table)} "
+        )
+        if not found or " AS " not in extra:
+            raise TypeError(f"{model.__name__}: cannot put {extra!r} before the FROM clause")
+        sql = f"{head}, {extra}{found}{tail}"
+        alias = extra.rsplit(" AS ", 1)[1].strip('"`')
+    names = tuple(column.target.attname for column in columns)
+    return _Row(model, sql, columns, names, alias)
 
 
-def by_pk(model: type[Model], pk, *, only: tuple[str, ...] = ()) -> Model | None:
+def by_pk(model: type[Model], pk, *, only: tuple[str, ...] = (), extra: str = "") -> Model | None:
     """`model`'s row `pk`, or None: as `_default_manager.filter(pk=pk).only(*only).first()`
-    without an order (the other fields deferred, as .only() defers them). A `pk` that is
-    no key ("abc") is a ValidationError."""
-    field = model._meta.pk
-    pk = field.to_python(pk)
-    if isinstance(pk, int):
-        low, high = connection.ops.integer_field_range(field.get_internal_type())
-        if (low is not None and pk < low) or (high is not None and pk > high):
-            return None  # as the ORM's lookups: no row, never the driver's overflow error
-    rows = model._default_manager.raw(_row_sql(model, only, connection.vendor), [pk])
-    return next(iter(rows), None)
+    without an order (the other fields deferred, as .only() defers them; the database's
+    converters applied, as the ORM applies them). A `pk` that is no key ("abc") is a
+    ValidationError. `extra`, an SQL expression "... AS alias" (no parameters), is one
+    more column, set on the instance as an attribute by its alias."""
+    row = _row(model, tuple(only), connection.vendor, extra)
+    pk = row.key(pk)
+    if pk is None:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(row.sql, [pk])
+        values = cursor.fetchone()
+    return None if values is None else row.instance(values)
+
+
+def by_pks(*wanted: tuple) -> list[Model | None]:
+    """Several rows of any tables by their keys, in one query: each of `wanted` is
+    ``(model, pk)`` or ``(model, pk, only)``, and each answer is what `by_pk` answers
+    for it (None for an empty, unknown or impossible key; a ValidationError for a `pk`
+    that is no key at all). Each row is its own subquery, the ORM's SQL of `by_pk`, left
+    joined to one row: a missing row is a row of NULLs, not a missing result."""
+    plans, keys = [], []
+    for model, pk, *only in wanted:
+        plan = _row(model, tuple(only[0]) if only else (), connection.vendor, "")
+        plans.append(plan)
+        keys.append(None if pk in (None, "") else plan.key(pk))
+    asked = [i for i, pk in enumerate(keys) if pk is not None]
+    found: list[Model | None] = [None] * len(plans)
+    if asked:
+        # only the models' table and column names go into the SQL text (the ORM's)
+        select = ", ".join(f"r{i}.*" for i in asked)
+        joins = " ".join(f"LEFT JOIN ({plans[i].sql}) AS r{i} ON 1 = 1" for i in asked)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {select} FROM (SELECT 1 AS one) AS base {joins}",  # noqa: S608
+                [keys[i] for i in asked],
+            )
+            values = cursor.fetchone()
+        at = 0
+        for i in asked:
+            n = len(plans[i].names)
+            found[i] = plans[i].instance(values[at : at + n])
+            at += n
+    return found
 
 
 @cache
@@ -88,3 +179,37 @@ def locked_value(model: type[Model], pk: int, column: str) -> str:
     if connection.get_autocommit():
         raise TransactionManagementError("A row lock outside a transaction holds nothing.")
     return fetch_row(model, _value_sql(model, column, connection.vendor), (), pk)[0]
+
+
+@cache
+def _values_sql(wanted: tuple[tuple[type[Model], str], ...], vendor: str) -> str:
+    qn = connection.ops.quote_name
+    columns, tables, keys = [], [], []
+    for model, column in wanted:
+        field = model._meta.get_field(column)
+        if field.get_internal_type() not in _PLAIN:
+            raise TypeError(f"{model.__name__}.{column} needs the ORM's converters")
+        table = qn(model._meta.db_table)
+        if table in tables:
+            raise TypeError(f"{model.__name__}: one row of each table")
+        columns.append(f"{table}.{qn(field.column)}")
+        tables.append(table)
+        keys.append(f"{table}.{qn(model._meta.pk.column)} = %s")
+    # only the models' table and column names go into the SQL text
+    sql = f"SELECT {', '.join(columns)} FROM {', '.join(tables)} WHERE {' AND '.join(keys)}"  # noqa: S608
+    return f"{sql} FOR UPDATE" if connection.features.has_select_for_update else sql
+
+
+def locked_values(*wanted: tuple[type[Model], int, str]) -> tuple:
+    """`locked_value` for rows of several tables, ``(model, pk, column)`` each, locked
+    together by one statement (one round trip), in the order given; the DoesNotExist of
+    the first one missing."""
+    if connection.get_autocommit():
+        raise TransactionManagementError("A row lock outside a transaction holds nothing.")
+    sql = _values_sql(tuple((model, column) for model, _pk, column in wanted), connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk for _model, pk, _column in wanted])
+        row = cursor.fetchone()
+    if row is None:  # the first one missing raises (if each is there by now, each is locked)
+        row = tuple(locked_value(model, pk, column) for model, pk, column in wanted)
+    return row

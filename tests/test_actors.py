@@ -74,11 +74,12 @@ def test_list_query_count_is_fixed(researcher_client, researcher, django_assert_
         actor = make_actor(f"Actor {i}")
         actor.aliases.create(name=f"Alias {i}")
         make_statement(source=source, quote="Critics said", speaker=actor, created_by=researcher)
-    # user, permissions, count, page, aliases, review badge; a first page that holds every
-    # actor is its own count (selectors.Pager)
-    with django_assert_num_queries(6 if rows > ACTORS_PER_PAGE else 5):
+    # the user with their permissions, count, page, aliases, review badge; a first page that holds
+    # every actor is its own count (selectors.Pager)
+    with django_assert_num_queries(5 if rows > ACTORS_PER_PAGE else 4):
         assert researcher_client.get(LIST).status_code == 200
-    with django_assert_num_queries(4):  # a search: user, permissions, page, aliases (no count)
+    # a search: the user with their permissions, page, aliases (no count)
+    with django_assert_num_queries(3):
         researcher_client.get(LIST, {"q": "Alias"}, headers={**HTMX, "HX-Target": "actor-results"})
 
 
@@ -169,9 +170,9 @@ def test_actor_page_query_count_is_fixed(
     ]
     for a, b in zip(statements[::2], statements[1::2], strict=False):
         make_contradiction(a, b)
-    # user, permissions, actor, aliases, affiliations x2,
+    # the user with their permissions, actor, aliases, affiliations x2,
     # statements: count + page, contradictions: count + page, review badge; no count where
     # the first page holds every row (selectors.Pager)
     counts = (rows > STATEMENTS_PER_PAGE) + (rows // 2 > CONTRADICTIONS_PER_PAGE)
-    with django_assert_num_queries(9 + counts):
+    with django_assert_num_queries(8 + counts):
         assert researcher_client.get(detail(actor)).status_code == 200

@@ -105,6 +105,6 @@ def test_query_count_does_not_grow_with_the_data(api, researcher, label, path, e
 
 def test_session_reads_cost_the_same_plus_the_session(researcher_client, researcher):
     ids = build(2, researcher)
-    # the session's user and its permissions (one query) instead of the token's one query;
-    # the session itself comes from its cache
-    assert count(researcher_client, f"/api/statements/{ids['statement']}") == 3
+    # the session's user with their permissions (one query), as the token's one query; the
+    # session itself comes from its cache
+    assert count(researcher_client, f"/api/statements/{ids['statement']}") == 2

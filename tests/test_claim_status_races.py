@@ -1,7 +1,7 @@
 """Races between a claim's status refresh or edit and an editor's decision on one of its
-contradictions, on PostgreSQL (row locks; SQLite runs one writer at a time). One side is
-held between its two locks while the other starts, so the interleaving that used to go
-wrong happens every run."""
+contradictions, or between two statements saved on one claim, on PostgreSQL (row locks;
+SQLite runs one writer at a time). One side is held between its two locks while the other
+starts, so the interleaving that used to go wrong happens every run."""
 
 from __future__ import annotations
 
@@ -13,7 +13,14 @@ from django.db import connection, connections, transaction
 
 from claims.models import Claim, Contradiction
 from claims.services import disputes, review
-from tests.factories import make_claim, make_contradiction, make_source, make_statement
+from claims.services import statements as statement_services
+from tests.factories import (
+    make_actor,
+    make_claim,
+    make_contradiction,
+    make_source,
+    make_statement,
+)
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL row locks"),
@@ -34,7 +41,7 @@ def contradiction(researcher):
     return c
 
 
-def _run(target, errors: list) -> threading.Thread:
+def _run(target, errors: list, name: str | None = None) -> threading.Thread:
     def run():
         try:
             target()
@@ -43,7 +50,7 @@ def _run(target, errors: list) -> threading.Thread:
         finally:
             connections.close_all()
 
-    thread = threading.Thread(target=run)
+    thread = threading.Thread(target=run, name=name)
     thread.start()
     return thread
 
@@ -123,3 +130,48 @@ def test_a_claim_edit_during_a_decision_on_its_contradiction_does_not_deadlock(
     assert not errors, errors
     assert Claim.objects.get(pk=claim.pk).text == "The dam held firm"
     assert Contradiction.objects.get(pk=contradiction.pk).status == Contradiction.Status.CONFIRMED
+
+
+def test_a_statement_saved_while_another_on_its_claim_commits_reads_its_status(
+    researcher, other_researcher, monkeypatch
+):
+    """The claim's row is locked with the source, before the insert, and its status read
+    there; the refresh after the insert takes no lock of its own. The first save (the
+    claim asserted) is held after its insert while the second (denied) starts: the second
+    waits for the claim's lock, and then must see the first's statement, so the claim
+    ends disputed."""
+    claim = make_claim("The dam held")
+    speaker = make_actor("Ana")
+    first_source, second_source = make_source(text=TEXT), make_source(text=TEXT)
+    inserted, errors = threading.Event(), []
+    refresh = statement_services.claim_refresh_status
+
+    def after_the_insert(**kwargs):
+        if threading.current_thread().name == "first":
+            inserted.set()
+            time.sleep(0.8)  # the second save starts meanwhile
+        refresh(**kwargs)
+
+    monkeypatch.setattr(statement_services, "claim_refresh_status", after_the_insert)
+
+    def save(source, user, stance):
+        def run():
+            statement_services.statement_create(
+                user=user,
+                source=source,
+                anchor=statement_services.Selection(exact="Ana said the dam held."),
+                speaker=speaker,
+                claim=Claim.objects.get(pk=claim.pk),
+                stance=stance,
+            )
+
+        return run
+
+    first = _run(save(first_source, researcher, "asserts"), errors, name="first")
+    assert inserted.wait(10)
+    second = _run(save(second_source, other_researcher, "denies"), errors)
+    first.join(20)
+    second.join(20)
+    assert not errors, errors
+    assert claim.statements.count() == 2
+    assert Claim.objects.get(pk=claim.pk).status == Claim.Status.DISPUTED

@@ -78,14 +78,14 @@ def test_list_query_count_is_fixed(researcher_client, researcher, django_assert_
         )
     researcher_client.get(LIST)
     bump()  # a write elsewhere: the page is rendered again (claims/pagecache.py)
-    # user, permissions, count, page, badge; a first page that holds every claim is its own
-    # count (selectors.Pager)
-    with django_assert_num_queries(5 if n > CLAIMS_PER_PAGE else 4):
+    # the user with their permissions, count, page, badge; a first page that holds every claim is
+    # its own count (selectors.Pager)
+    with django_assert_num_queries(4 if n > CLAIMS_PER_PAGE else 3):
         researcher_client.get(LIST)
     researcher_client.get(LIST)  # asked for twice in one generation: kept
     with django_assert_num_queries(0):  # again, nothing changed: the page cache answers
         researcher_client.get(LIST)
-    with django_assert_num_queries(4 if n > CLAIMS_PER_PAGE else 3):
+    with django_assert_num_queries(3 if n > CLAIMS_PER_PAGE else 2):
         researcher_client.get(LIST, headers={**HTMX, "HX-Target": "claim-results"})
 
 
@@ -178,20 +178,21 @@ def test_claim_page_query_count_is_fixed(
     url = claim.get_absolute_url()
     editor_client.get(url)
     bump()  # a write elsewhere: the page is rendered again (claims/pagecache.py)
-    # user, permissions, claim, statements count+page, contradictions drawn,
+    # the user with their permissions, claim, statements count+page, contradictions drawn,
     # contradictions count, page of ids and their rows, notes count+page, editors, badge;
     # up to 50 statements, contradictions and notes each first page is its own count
     # (selectors.Pager): no count
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = editor_client.get(url)
     assert response.status_code == 200
     kept = editor_client.get(url)  # asked for twice in one generation: kept
     with django_assert_num_queries(0):  # again, nothing changed: the page cache answers
         assert editor_client.get(url).content == kept.content
-    # the fragments: user, permissions, claim, editors, notes page (no count, as above)
-    with django_assert_num_queries(5):
+    # the fragments: the user with their permissions, claim, editors, notes page (no count,
+    # as above)
+    with django_assert_num_queries(4):
         editor_client.get(url, headers={**HTMX, "HX-Target": "claim-notes"})
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         editor_client.get(url, headers={**HTMX, "HX-Target": "claim-verdict"})
 
 

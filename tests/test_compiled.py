@@ -8,7 +8,7 @@ from django.db import connection, transaction
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
-from claims.compiled import by_pk, locked_value
+from claims.compiled import by_pk, locked_value, locked_values
 from claims.models import Claim, Source, Statement
 from tests.factories import make_claim, make_source
 
@@ -38,6 +38,8 @@ def test_a_lock_outside_a_transaction_is_refused():
     source = make_source()
     with pytest.raises(TransactionManagementError):
         locked_value(Source, source.pk, "text")
+    with pytest.raises(TransactionManagementError):
+        locked_values((Source, source.pk, "text"), (Claim, source.pk, "status"))
 
 
 def test_only_columns_read_without_converters():
@@ -98,3 +100,62 @@ def test_keyed_sql_runs_with_its_parameters_and_the_key_last():
         fetch_row(Claim, sql, params, 10**9)
     with pytest.raises(TypeError):  # the key not last: it would be run with the wrong values
         keyed(Claim.objects.filter(Q(pk=KEY) | Q(status=Claim.Status.OPEN)))
+
+
+def test_rows_of_several_tables_are_read_in_one_query(researcher):
+    from claims.compiled import by_pks
+    from claims.models import Actor
+    from tests.factories import make_actor
+
+    source, actor = make_source(), make_actor("Ana")
+    claim = make_claim(status=Claim.Status.DISPUTED)
+    with CaptureQueriesContext(connection) as ctx:
+        rows = by_pks(
+            (Source, source.pk, ("id", "title")),
+            (Actor, str(actor.pk)),  # a key as a form sends it
+            (Actor, None),  # nothing chosen
+            (Claim, 10**9),  # not there
+            (Claim, 10**30),  # out of range: not asked
+            (Claim, claim.pk),
+        )
+    assert len(ctx.captured_queries) == 1
+    got_source, got_actor, nothing, missing, impossible, got_claim = rows
+    assert nothing is None and missing is None and impossible is None
+    assert got_source.get_deferred_fields() >= {"text"} and got_source.title == source.title
+    assert got_actor == actor and got_actor.name == "Ana" and got_actor._state.adding is False
+    fields = [f.attname for f in Claim._meta.concrete_fields]
+    assert [getattr(got_claim, f) for f in fields] == [getattr(claim, f) for f in fields]
+    assert got_claim.created_at.tzinfo is not None  # the database's converters applied
+    with CaptureQueriesContext(connection) as ctx:
+        assert by_pks((Claim, None), (Actor, "")) == [None, None]
+    assert not ctx.captured_queries  # nothing to read
+
+
+def test_rows_locked_together_in_one_statement():
+    source, claim = make_source(), make_claim(status=Claim.Status.DISPUTED)
+    with transaction.atomic(), CaptureQueriesContext(connection) as ctx:
+        values = locked_values((Source, source.pk, "text"), (Claim, claim.pk, "status"))
+    assert values == (source.text, Claim.Status.DISPUTED)
+    queries = [q["sql"] for q in ctx.captured_queries if "claims_source" in q["sql"]]
+    assert len(queries) == 1
+    if connection.features.has_select_for_update:
+        assert queries[0].endswith("FOR UPDATE")
+    with transaction.atomic(), pytest.raises(Claim.DoesNotExist):
+        locked_values((Source, source.pk, "text"), (Claim, 10**9, "status"))
+
+
+def test_the_signed_in_user_comes_with_their_permissions(researcher, admin):
+    from claims.backends import RoleBackend
+
+    with CaptureQueriesContext(connection) as ctx:
+        user = RoleBackend().get_user(researcher.pk)
+        perms = user.get_all_permissions()
+        boss = RoleBackend().get_user(admin.pk)
+        every = boss.get_all_permissions()
+    assert len(ctx.captured_queries) == 2  # one each: the row and the permissions together
+    assert "claims.add_statement" in perms and "claims.review_contradiction" not in perms
+    assert perms == RoleBackend().get_all_permissions(
+        type(researcher).objects.get(pk=researcher.pk)
+    )
+    assert "claims.review_contradiction" in every and every >= perms
+    assert not hasattr(user, "claims_permissions")  # not left as an attribute

@@ -222,9 +222,10 @@ def test_link_panel_and_search_query_counts(
             speaker=make_actor(),
             created_by=researcher,
         )
-    # user, permissions, statement, suggestions: links + candidates, search: its candidates
-    # (search.Candidates) and its page (no count)
-    with django_assert_num_queries(7):
+    # the user with their permissions, statement, suggestions: links + candidates, search:
+    # its candidates (search.Candidates) and its page (no count)
+    with django_assert_num_queries(6):
         researcher_client.get(link_url(seed["S5"]), {"q": "Envoy"}, headers=HTMX)
-    with django_assert_num_queries(5):  # user, permissions, statement, candidates, page
+    # the user with their permissions, statement, candidates, page
+    with django_assert_num_queries(4):
         researcher_client.get(search_url(seed["S5"]), {"q": "Envoy"}, headers=HTMX)

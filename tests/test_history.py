@@ -118,8 +118,8 @@ def test_history_query_count_is_fixed(researcher_client, editor, django_assert_n
         claim.save()
     url = reverse("claims:claim_history", args=[claim.pk])
     researcher_client.get(url)
-    # user, permissions, count, records, users named in diffs, object, badge
-    with django_assert_num_queries(7):
+    # the user with their permissions, count, records, users named in diffs, object, badge
+    with django_assert_num_queries(6):
         assert researcher_client.get(url).status_code == 200
     assert Claim.history.filter(id=claim.pk).count() == n + 1
 

@@ -117,8 +117,8 @@ def test_users_without_a_role_get_403(outsider_client, researcher, annotated, im
 def test_the_data_page_lists_every_export_format_and_links_the_import(
     researcher_client, django_assert_num_queries
 ):
-    # user, permissions, job count (no jobs: no page), the nav's review badge
-    with django_assert_num_queries(4):
+    # the user with their permissions, job count (no jobs: no page), the nav's review badge
+    with django_assert_num_queries(3):
         response = researcher_client.get(DATA)
     assert response.status_code == 200
     html = response.content.decode()
@@ -137,9 +137,9 @@ def test_the_job_list_runs_a_fixed_number_of_queries(
         Job(kind="export", format="jsonl", source=source if i % 2 else None, created_by=researcher)
         for i in range(n_jobs)
     )
-    # user, permissions, count, one page of jobs (joined), the review badge; a first page
-    # that holds every job is its own count (selectors.Pager)
-    with django_assert_num_queries(5 if n_jobs > 20 else 4):
+    # the user with their permissions, count, one page of jobs (joined), the review badge; a first
+    # page that holds every job is its own count (selectors.Pager)
+    with django_assert_num_queries(4 if n_jobs > 20 else 3):
         response = researcher_client.get(DATA)
     assert response.content.decode().count("Export #") == min(n_jobs, 20)
 
@@ -329,10 +329,10 @@ def test_the_job_page_runs_a_fixed_number_of_queries(
     researcher, researcher_client, django_assert_num_queries
 ):
     job = Job.objects.create(kind="export", format="jsonl", created_by=researcher)
-    # user, permissions, the job (joined), and the nav's review badge
-    with django_assert_num_queries(4):
+    # the user with their permissions, the job (joined), and the nav's review badge
+    with django_assert_num_queries(3):
         researcher_client.get(job.get_absolute_url())
-    with django_assert_num_queries(3):  # the polled fragment has no navigation bar
+    with django_assert_num_queries(2):  # the polled fragment has no navigation bar
         researcher_client.get(job.get_absolute_url(), headers=HTMX)
 
 

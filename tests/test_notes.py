@@ -113,9 +113,9 @@ def test_contradiction_notes_query_count(
         Note.objects.create(contradiction=seed.x3, author=researcher, body=f"n{i}")
     url = contradiction_notes(seed.x3)
     researcher_client.get(url)
-    # user, permissions, contradiction, notes page, editors, badge: up to 50 notes, the
-    # first page is its own count (selectors.Pager)
-    with django_assert_num_queries(6):
+    # the user with their permissions, contradiction, notes page, editors, badge: up to 50 notes,
+    # the first page is its own count (selectors.Pager)
+    with django_assert_num_queries(5):
         researcher_client.get(url)
-    with django_assert_num_queries(5):  # the thread fragment: no badge
+    with django_assert_num_queries(4):  # the thread fragment: no badge
         researcher_client.get(url, headers=HTMX)

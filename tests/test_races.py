@@ -202,6 +202,35 @@ def test_the_same_new_claim_from_two_statement_forms_is_one_claim(researcher, ot
     assert Statement.objects.filter(claim=claim).count() == 2
 
 
+def test_two_statements_on_one_claim_from_two_sources_at_once_are_both_saved(
+    researcher, other_researcher
+):
+    # The claim's row is locked with each save's source, before its insert; the second
+    # save waits there and then reads the status the first left. Several rounds: the
+    # barrier releases both together, but which one reaches the database first varies.
+    claim = make_claim("The bridge is unsafe.")
+    speaker = make_actor("Critic")
+    for round_ in range(4):
+        first, second = make_source(), make_source()
+        requests = []
+        for source, user, stance in [
+            (first, researcher, "asserts"),
+            (second, other_researcher, "denies"),
+        ]:
+            data = post_data(
+                source.text, "Critics said", speaker=speaker.pk, claim=claim.pk, stance=stance
+            )
+            new = reverse("claims:statement_create", args=[source.pk])
+            requests.append(
+                lambda c=client_for(user), new=new, d=data: c.post(new, d, headers=HTMX)
+            )
+        codes = statuses(race(*requests))
+        assert codes == [201, 201], (round_, codes)
+    assert Statement.objects.filter(claim=claim).count() == 8
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.DISPUTED  # one asserts, another denies
+
+
 def test_the_same_actor_made_in_place_by_two_researchers_is_one_actor(researcher, other_researcher):
     quick = reverse("claims:actor_quick_create") + "?field=speaker&prefix=new_"
     data = {"speaker_new_name": "Saleh al-Ageili", "speaker_new_kind": "person"}

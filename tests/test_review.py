@@ -129,16 +129,16 @@ def test_queue_query_count_is_fixed(editor_client, researcher, django_assert_num
     _waiting_items(n, researcher)
     editor_client.get(QUEUE)  # warm the session and permission caches
     bump()  # a write elsewhere: the page is rendered again (claims/pagecache.py)
-    # user, permissions, editors, count, page, contradictions, claims, badge; a first page
-    # that holds every item (n contradictions, n claims) is its own count (selectors.Pager)
+    # the user with their permissions, editors, count, page, contradictions, claims, badge; a first
+    # page that holds every item (n contradictions, n claims) is its own count (selectors.Pager)
     counted = 2 * n > ITEMS_PER_PAGE
-    with django_assert_num_queries(8 if counted else 7):
+    with django_assert_num_queries(7 if counted else 6):
         response = editor_client.get(QUEUE)
     assert response.status_code == 200
     kept = editor_client.get(QUEUE)  # asked for twice in one generation: kept
     with django_assert_num_queries(0):  # again, nothing changed: the page cache answers
         assert editor_client.get(QUEUE).content == kept.content
-    with django_assert_num_queries(7 if counted else 6):  # the same without the badge
+    with django_assert_num_queries(6 if counted else 5):  # the same without the badge
         editor_client.get(QUEUE, headers={**HTMX, "HX-Target": "review-results"})
 
 

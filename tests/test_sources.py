@@ -129,12 +129,12 @@ def test_list_query_count_is_fixed(researcher_client, researcher, django_assert_
     for i in range(rows):
         source = make_source(title=f"Paper {i}")
         make_statement(source=source, quote="Critics said", created_by=researcher)
-    # user, permissions, count, page, review badge; a first page that holds every source is
-    # its own count (selectors.Pager)
-    with django_assert_num_queries(5 if rows > SOURCES_PER_PAGE else 4):
+    # the user with their permissions, count, page, review badge; a first page that holds every
+    # source is its own count (selectors.Pager)
+    with django_assert_num_queries(4 if rows > SOURCES_PER_PAGE else 3):
         assert researcher_client.get(LIST).status_code == 200
     # a search: user, permissions, the page's candidates, the page (no count)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         researcher_client.get(LIST, {"q": "Paper"}, headers={**HTMX, "HX-Target": "source-results"})
 
 
@@ -354,26 +354,27 @@ def test_reading_page_query_count_is_fixed(
 
     make_contradiction(statements[0], statements[1])
     make_contradiction(statements[2], statements[3])
-    # Fragments are cached per version (claims/caching.py). First view: user, source,
-    # text key, highlights, permissions, card count, card versions, link versions, the
-    # cards with their links (3), suggestions count, review badge (the session is cached).
+    # Fragments are cached per version (claims/caching.py). First view: the user with
+    # their permissions, source, text key, highlights, card count, card versions, link
+    # versions, the cards with their links (3), suggestions count, review badge (the
+    # session is cached).
     # A first page of cards that holds them all is its own count (selectors.Pager).
     uncounted = rows <= CARDS_PER_PAGE
-    with django_assert_num_queries(13 - uncounted):
+    with django_assert_num_queries(12 - uncounted):
         assert researcher_client.get(detail(source)).status_code == 200
     # after a write elsewhere (a new page cache generation): the page is rendered again,
     # its text and cards come from the fragment cache (key queries only)
     bump()
-    with django_assert_num_queries(9 - uncounted):
+    with django_assert_num_queries(8 - uncounted):
         assert researcher_client.get(detail(source)).status_code == 200
     # asked for twice in one generation, the page is kept; a third view is answered by the
     # page cache (claims/pagecache.py)
     researcher_client.get(detail(source))
     with django_assert_num_queries(0):
         assert researcher_client.get(detail(source)).status_code == 200
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         researcher_client.get(reverse("claims:source_text", args=[source.pk]), headers=HTMX)
-    with django_assert_num_queries(6 - uncounted):
+    with django_assert_num_queries(5 - uncounted):
         researcher_client.get(reverse("claims:source_cards", args=[source.pk]), headers=HTMX)
 
 

@@ -19,20 +19,22 @@ from tests.test_statements import body, post_data
 
 pytestmark = pytest.mark.django_db
 
-# user, permissions (the session comes from its cache), source (without its text),
-# speaker, claim; the service's transaction: text under the row lock, insert, history
-# insert, the claim's status refresh (its status under lock; an open claim is then probed
-# for its stances and its confirmed links in one query); the transaction's own
-# begin/commit (a savepoint and its release inside the test's transaction).
+# the user with their permissions (the session comes from its cache); the source (without
+# its text), the speaker and the claim, in one query; the service's transaction: the text
+# and the claim's status under their row locks (one statement), insert, history insert,
+# the claim's status refresh (an open claim is probed for its stances and its confirmed
+# links in one query); the transaction's own begin/commit (a savepoint and its release
+# inside the test's transaction).
 # Was 20: the source's text was read twice (with the source, then under the lock), and a
 # duplicate was looked up before every insert. Was 19: the session and the permissions
 # took three queries, the status refresh a savepoint and a separate read of the stances.
 # Was 15: a savepoint around the insert, for the duplicate's message (now the whole
 # transaction is rolled back and the message looked up after it). Was 13: the stances
-# and the confirmed links were two queries.
-SAVE_QUERIES = 12
-# a claim already disputed only gains a statement: its status is read under the lock, and
-# nothing is probed
+# and the confirmed links were two queries. Was 12: the user and their permissions were
+# two queries, the source, the speaker and the claim three, the claim's lock a fourth.
+SAVE_QUERIES = 8
+# a claim already disputed only gains a statement: its status is read under the lock (with
+# the source's text), and nothing is probed
 SAVE_QUERIES_DISPUTED = SAVE_QUERIES - 1
 
 

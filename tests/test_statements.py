@@ -487,7 +487,7 @@ def test_actor_options_find_by_name_and_alias(researcher_client):
 def test_actor_options_query_count(researcher_client, django_assert_num_queries, rows):
     for i in range(rows):
         make_actor(f"Actor {i}").aliases.create(name=f"Alias {i}")
-    with django_assert_num_queries(4):  # user, permissions, actors, aliases
+    with django_assert_num_queries(3):  # the user with their permissions, actors, aliases
         researcher_client.get(reverse("claims:actor_options"), {"speaker_q": "Actor"}, headers=HTMX)
 
 
@@ -546,18 +546,18 @@ def test_form_fragments_query_counts(
     statement = make_statement(
         source=source, quote="Critics said", claim=make_claim(), created_by=researcher
     )
-    with django_assert_num_queries(4):  # user, permissions, candidates, claims
+    with django_assert_num_queries(3):  # the user with their permissions, candidates, claims
         researcher_client.get(reverse("claims:claim_options"), {"claim_q": "Claim"}, headers=HTMX)
-    # user, permissions, statement, chosen speaker + its aliases, chosen claim
-    with django_assert_num_queries(6):
+    # the user with their permissions, statement, chosen speaker + its aliases, chosen claim
+    with django_assert_num_queries(5):
         researcher_client.get(edit_url(statement), headers=HTMX)
     card_url = reverse("claims:statement_card", args=[statement.pk])
-    # user, permissions, card key (versions, link versions), card, links x2
-    with django_assert_num_queries(7):
+    # the user with their permissions, card key (versions, link versions), card, links x2
+    with django_assert_num_queries(6):
         researcher_client.get(card_url, headers=HTMX)
-    with django_assert_num_queries(4):  # cached: only the key's two queries
+    with django_assert_num_queries(3):  # cached: only the key's two queries
         researcher_client.get(card_url, headers=HTMX)
-    with django_assert_num_queries(5):  # user, permissions, card, links x2
+    with django_assert_num_queries(4):  # the user with their permissions, card, links x2
         researcher_client.get(delete_url(statement), headers=HTMX)
 
 

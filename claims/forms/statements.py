@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.functional import cached_property
 
 from claims import anchoring
-from claims.compiled import by_pk
+from claims.compiled import by_pk, by_pks
 from claims.models import Actor, ActorAlias, Claim, Contradiction, Source, Statement
 from claims.search import Query, search_actors, search_claims
 from claims.services.statements import SELECTION_ERROR, NewActor, Selection
@@ -21,7 +21,11 @@ STANCE_CHOICES = [("", "none"), *Statement.Stance.choices]
 
 class RowChoiceField(forms.ModelChoiceField):
     """A ModelChoiceField over a whole table whose chosen row is read by SQL compiled once
-    (claims.compiled.by_pk): the speaker and the claim are read on every statement save."""
+    (claims.compiled.by_pk): the speaker and the claim are read on every statement save.
+    A row already read for the value sent (`read`: StatementForm.read_with) is not read
+    again."""
+
+    read: tuple | None = None  # (the value sent, its row or None)
 
     def __init__(self, queryset, **kwargs):
         if queryset.query.has_filters():
@@ -33,10 +37,13 @@ class RowChoiceField(forms.ModelChoiceField):
             return None
         self.validate_no_null_characters(value)
         model = self.queryset.model
-        try:
-            row = by_pk(model, value.pk if isinstance(value, model) else value)
-        except (ValueError, TypeError, ValidationError):
-            row = None
+        if self.read is not None and self.read[0] == value:
+            row = self.read[1]
+        else:
+            try:
+                row = by_pk(model, value.pk if isinstance(value, model) else value)
+            except (ValueError, TypeError, ValidationError):
+                row = None
         if row is None:
             raise ValidationError(
                 self.error_messages["invalid_choice"],
@@ -99,6 +106,30 @@ class StatementForm(forms.Form):
     summary = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
+    ROWS = {"speaker": Actor, "via": Actor, "claim": Claim}  # the fields that choose a row
+
+    @classmethod
+    def read_with(cls, data, *wanted: tuple) -> tuple[list, dict]:
+        """The rows `wanted` asks for (claims.compiled.by_pks) and the rows chosen in
+        `data`'s speaker, via and claim fields, read in one query: give the second to the
+        form as `read` and its fields read nothing (the statement save: one round trip to
+        the database for the source, the speaker and the claim)."""
+        sent = {name: data.get(name) for name in cls.ROWS}
+        asked = []  # only what can be a key: anything else is refused by the field
+        for name, value in sent.items():
+            try:
+                key = cls.ROWS[name]._meta.pk.to_python(value) if value else None
+            except ValidationError:
+                key = None
+            asked.append((cls.ROWS[name], key))
+        rows = by_pks(*wanted, *asked)
+        read = {
+            name: (sent[name], row)
+            for (name, value), row in zip(sent.items(), rows[len(wanted) :], strict=True)
+            if value
+        }
+        return rows[: len(wanted)], read
+
     def __init__(
         self,
         *args,
@@ -106,6 +137,7 @@ class StatementForm(forms.Form):
         statement: Statement | None = None,
         action_url: str | None = None,
         place_selection: bool = True,
+        read: dict | None = None,
         **kwargs,
     ):
         self.source = source
@@ -128,6 +160,8 @@ class StatementForm(forms.Form):
                 "version": statement.version,
             }
         super().__init__(*args, **kwargs)
+        for name, row in (read or {}).items():
+            self.fields[name].read = row
         if statement is None:
             self.fields["offsets_unit"].initial = "utf16"
         else:

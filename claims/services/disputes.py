@@ -61,7 +61,9 @@ def claim_is_contested(*, claim: Claim) -> bool:
 
 
 @transaction.atomic(savepoint=False)
-def claim_refresh_status(*, claim: Claim | None, gained: bool = False) -> None:
+def claim_refresh_status(
+    *, claim: Claim | None, gained: bool = False, locked: bool = False
+) -> None:
     """Open -> disputed when contested; disputed -> open when no longer contested
     and no verdict was given. A resolved claim is left as the editor left it.
 
@@ -79,10 +81,13 @@ def claim_refresh_status(*, claim: Claim | None, gained: bool = False) -> None:
     `gained`: the claim has only gained a statement since its status was last set (a
     statement recorded, or moved to it from another claim). Being contested can then only
     have begun, not ended, so only an open claim is probed; a disputed or resolved one is
-    locked, read and left as it is."""
+    locked, read and left as it is.
+
+    `locked`: the caller has locked the claim's row in this transaction already, by a
+    statement of its own, and read its status into `claim.status`."""
     if claim is None:
         return
-    status = locked_value(Claim, claim.pk, "status")
+    status = claim.status if locked else locked_value(Claim, claim.pk, "status")
     if gained and status != Claim.Status.OPEN:
         claim.status = status
         return

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from claims import anchoring
-from claims.compiled import locked_value
+from claims.compiled import locked_value, locked_values
 from claims.models import Actor, Claim, Contradiction, Source, Statement
 from claims.services.conflicts import EditConflict, lock_version
 from claims.services.disputes import claim_refresh_status
@@ -174,7 +174,7 @@ def statement_create(
     statement = None
     try:
         with transaction.atomic():
-            anchor = _verified(source, anchor)
+            anchor = _verified(source, anchor, claim=claim)
             statement = Statement(
                 source=source,
                 speaker=_actor(speaker, user),
@@ -194,7 +194,9 @@ def statement_create(
             _check(statement)
             statement._history_user = user
             statement.save()
-            claim_refresh_status(claim=statement.claim, gained=True)
+            # an existing claim was locked with the source (_verified), one made here is new
+            locked = isinstance(claim, Claim) and claim.pk is not None
+            claim_refresh_status(claim=statement.claim, gained=True, locked=locked)
     except IntegrityError:
         if statement is not None and statement.pk is None:
             _refuse_duplicate(statement)  # the same statement, recorded before (or just now)
@@ -202,12 +204,28 @@ def statement_create(
     return statement
 
 
-def _verified(source: Source, anchor: anchoring.Anchor | Selection) -> anchoring.Anchor:
+def _verified(
+    source: Source, anchor: anchoring.Anchor | Selection, *, claim=None
+) -> anchoring.Anchor:
     """The anchor checked against the source's current text, read under a row lock held
     until the transaction ends (text edits take the same lock). A Selection is placed in
     that text (anchoring.resolve: the offsets when they hold the quote, else the quote by
-    its context), which is its verification: the span is checked once, here."""
-    source.text = locked_value(Source, source.pk, "text")
+    its context), which is its verification: the span is checked once, here.
+
+    An existing `claim` (the statement's) is locked by the same statement and its status
+    read into it (one round trip for both locks): its status refresh after the insert
+    then takes no lock of its own. Statements saved at once on one claim wait for each
+    other there, as they waited in the refresh. A claim deleted since the form was read
+    is refused."""
+    if isinstance(claim, Claim) and claim.pk is not None:
+        try:
+            source.text, claim.status = locked_values(
+                (Source, source.pk, "text"), (Claim, claim.pk, "status")
+            )
+        except Claim.DoesNotExist:
+            raise ValidationError({"claim": "This claim has just been deleted."}) from None
+    else:
+        source.text = locked_value(Source, source.pk, "text")
     try:
         if isinstance(anchor, Selection):
             return anchor.resolve(source.text)

@@ -18,7 +18,6 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 
 from claims import caching
 from claims.access import mark_changeable, member_required, require_statement_change
-from claims.compiled import by_pk
 from claims.forms.statements import (
     ClaimQuickForm,
     ContradictionForm,
@@ -90,11 +89,14 @@ def statement_create(request: HttpRequest, pk: int) -> HttpResponse:
         return _form_response(request, form, source)
     # Not the text: the service reads it once, under the source's row lock, and places the
     # selection there (the form only does so to show errors with the others').
-    source = by_pk(Source, pk, only=("id", "title"))  # the save's path: claims/compiled.py
+    # the source, the speaker and the claim chosen: one query (claims/compiled.py)
+    (source,), read = StatementForm.read_with(request.POST, (Source, pk, ("id", "title")))
     if source is None:
         raise Http404("No such source.")
     _require_perm(request, "claims.add_statement")
-    form = StatementForm(request.POST, source=source, auto_id="new_%s", place_selection=False)
+    form = StatementForm(
+        request.POST, source=source, auto_id="new_%s", place_selection=False, read=read
+    )
     if form.is_valid():
         try:
             statement = services.statement_create(
