@@ -93,11 +93,15 @@ def cp_to_utf16(text: str, offset: int) -> int:
 
 
 def utf16_to_cp(text: str, offset: int) -> int:
-    """UTF-16 code-unit offset -> code-point offset; refuses the middle of a pair."""
-    encoded = text.encode("utf-16-le")
-    if not 0 <= offset <= len(encoded) // 2:
-        raise AnchorError(f"Offset {offset} is outside the text (0 to {len(encoded) // 2}).")
-    head = encoded[: offset * 2]
+    """UTF-16 code-unit offset -> code-point offset; refuses the middle of a pair.
+
+    Only the text up to the offset is encoded: a code point is one or two UTF-16 units,
+    so the first `offset` code points hold at least `offset` units (a selection near the
+    start of a long text does not encode all of it)."""
+    head = text[: max(offset, 0)].encode("utf-16-le")[: offset * 2]
+    if offset < 0 or len(head) < offset * 2:
+        length = len(text.encode("utf-16-le")) // 2
+        raise AnchorError(f"Offset {offset} is outside the text (0 to {length}).")
     if head and 0xD8 <= head[-1] <= 0xDB:
         raise AnchorError(f"Offset {offset} falls inside a character (a surrogate pair).")
     return len(head.decode("utf-16-le"))

@@ -115,6 +115,10 @@ if os.environ.get("DATABASE_URL"):
             os.environ["DATABASE_URL"], conn_max_age=60, conn_health_checks=True
         )
     }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Only the statements claims.compiled asks for are prepared (prepare=True): never
+        # by count, as Django's default (None) also ensures, but None refuses them all.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 2**31 - 1)
 else:
     DATABASES = {
         "default": {

@@ -434,3 +434,20 @@ def test_segments_concatenate_to_the_text_and_cover_each_span_exactly(text, data
         assert covered[0].start == s and covered[-1].end == e
         assert [c.start for c in covered[1:]] == [c.end for c in covered[:-1]]  # contiguous
         assert "".join(c.text for c in covered) == text[s:e]
+
+
+def test_utf16_offsets_become_code_points_at_every_position():
+    # only the text up to the offset is encoded: every offset, with and without astral
+    # characters, is what the whole text's encoding says it is
+    text = "a👍🏽b é\u0301 “قال” 𝄞z"
+    encoded = text.encode("utf-16-le")
+    for offset in range(len(encoded) // 2 + 1):
+        head = encoded[: offset * 2]
+        if head and 0xD8 <= head[-1] <= 0xDB:
+            with pytest.raises(anchoring.AnchorError, match="inside a character"):
+                anchoring.utf16_to_cp(text, offset)
+        else:
+            assert anchoring.utf16_to_cp(text, offset) == len(head.decode("utf-16-le"))
+    for outside in (-1, len(encoded) // 2 + 1):
+        with pytest.raises(anchoring.AnchorError, match="outside the text"):
+            anchoring.utf16_to_cp(text, outside)

@@ -139,7 +139,7 @@ def test_rows_locked_together_in_one_statement():
     queries = [q["sql"] for q in ctx.captured_queries if "claims_source" in q["sql"]]
     assert len(queries) == 1
     if connection.features.has_select_for_update:
-        assert queries[0].endswith("FOR UPDATE")
+        assert "FOR UPDATE" in queries[0]
     with transaction.atomic(), pytest.raises(Claim.DoesNotExist):
         locked_values((Source, source.pk, "text"), (Claim, 10**9, "status"))
 
@@ -159,3 +159,21 @@ def test_the_signed_in_user_comes_with_their_permissions(researcher, admin):
     )
     assert "claims.review_contradiction" in every and every >= perms
     assert not hasattr(user, "claims_permissions")  # not left as an attribute
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+def test_on_postgresql_these_reads_are_prepared_and_the_orms_are_not():
+    claim = make_claim()
+
+    def prepared() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return [row[0] for row in cursor.fetchall()]
+
+    before = prepared()
+    for _ in range(3):
+        assert by_pk(Claim, claim.pk) == claim
+        assert Claim.objects.filter(text=claim.text).first() == claim  # the ORM's own
+    new = [sql for sql in prepared() if sql not in before]
+    assert len(new) == 1 and new[0].startswith('SELECT "claims_claim"."id"'), new
+    assert "$1" in new[0]  # the key a parameter of the statement, not part of its text
