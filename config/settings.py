@@ -116,6 +116,9 @@ if os.environ.get("DATABASE_URL"):
         )
     }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's PostgreSQL with a health check that needs no round trip when the
+        # server has sent nothing since the last request (claims/database/base.py)
+        DATABASES["default"]["ENGINE"] = "claims.database"
         # Only the statements claims.compiled asks for are prepared (prepare=True): never
         # by count, as Django's default (None) also ensures, but None refuses them all.
         DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 2**31 - 1)

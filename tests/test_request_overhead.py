@@ -16,7 +16,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
 from django.contrib.sessions.backends.cached_db import KEY_PREFIX
 from django.core.cache import caches
-from django.db import connection
+from django.db import connection, connections
 from django.template import Context, Template
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -219,3 +219,43 @@ def test_the_review_badge_stops_counting_at_its_cap(
     assert 'id="review-count"' in html and shown in html
     assert waiting_count() == 3
     assert waiting_count(cap=1) == 2  # one of each kind
+
+
+# --- the database connection's health check ---------------------------------------------
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="claims.database is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_the_server_closed_is_replaced_and_an_idle_one_is_not_asked(monkeypatch):
+    import time
+
+    from django.db.backends.postgresql.base import DatabaseWrapper as Django
+
+    from claims.database.base import DatabaseWrapper
+
+    assert connection.health_check_enabled and isinstance(connections["default"], DatabaseWrapper)
+    asked = []
+
+    def is_usable(self):
+        asked.append(self.alias)
+        return Django.is_usable(self)
+
+    monkeypatch.setattr(DatabaseWrapper, "is_usable", is_usable)
+    other = DatabaseWrapper({**connection.settings_dict}, "other")  # another worker's
+    try:
+        other.ensure_connection()
+        other.health_check_done = False  # a new request
+        other.close_if_health_check_failed()
+        assert asked == [] and other.connection is not None  # idle: no SELECT 1
+        pid = other.connection.info.backend_pid
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        time.sleep(0.3)  # the server's goodbye arrives
+        other.health_check_done = False  # the next request
+        other.close_if_health_check_failed()
+        assert asked == ["other"]  # the server spoke: Django's check ran, and failed
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            assert cursor.fetchone()[0] != pid  # a new connection, no error
+    finally:
+        other.close()
