@@ -153,3 +153,24 @@ def test_offsets_that_miss_the_quote_are_placed_by_its_context(researcher_client
     response, _ = _save(researcher_client, source, data)
     assert response.status_code == 201, body(response)
     assert Statement.objects.get().start == second
+
+
+def test_a_claim_deleted_since_the_form_was_read_is_refused(researcher):
+    from django.core.exceptions import ValidationError
+
+    from claims.services import statements as services
+
+    source, speaker, claim = make_source(), make_actor(), make_claim()
+    read = Claim.objects.get(pk=claim.pk)  # as the form read it
+    claim.delete()
+    with pytest.raises(ValidationError) as refused:
+        services.statement_create(
+            user=researcher,
+            source=source,
+            anchor=services.Selection(exact="Critics said"),
+            speaker=speaker,
+            claim=read,
+            stance="asserts",
+        )
+    assert refused.value.message_dict == {"claim": ["This claim has just been deleted."]}
+    assert not Statement.objects.exists()
