@@ -22,9 +22,12 @@ from functools import cache
 from django.db import connection
 from django.db.models import Model, QuerySet
 from django.db.transaction import TransactionManagementError
+from django.utils import timezone
+from simple_history.signals import post_create_historical_record, pre_create_historical_record
+from simple_history.utils import get_change_reason_from_object
 
 # values read as the database driver returns them: no converter stands between
-_PLAIN = {"CharField", "TextField"}
+_PLAIN = {"CharField", "TextField", "IntegerField", "PositiveIntegerField"}
 
 
 @cache
@@ -254,3 +257,113 @@ def locked_values(*wanted: tuple[type[Model], int, str]) -> tuple:
     if row is None:  # the first one missing raises (if each is there by now, each is locked)
         row = tuple(locked_value(model, pk, column) for model, pk, column in wanted)
     return row
+
+
+# --- a row and its history row, in one statement (PostgreSQL) -----------------------
+
+
+@cache
+def _insert_sql(
+    model: type[Model], guards: tuple[tuple[type[Model], str, int], ...], vendor: str
+) -> tuple[str, tuple, tuple[str, ...]]:
+    """The SQL of `insert_with_history`, its new row's fields (their values are its
+    parameters after the guards') and the history row's own fields (then theirs)."""
+    qn = connection.ops.quote_name
+    meta = model._meta
+    fields = tuple(f for f in meta.local_concrete_fields if f is not meta.auto_field)
+    if any(f.generated or f.has_db_default() for f in fields):
+        raise TypeError(f"{model.__name__}: a generated or database default column")
+    # the guards: each row by its key, with one of the values allowed, locked together
+    columns, tables, conditions = [], [], []
+    for i, (guarded, column, allowed) in enumerate(guards):
+        table = qn(guarded._meta.db_table)
+        if table in tables:
+            raise TypeError(f"{guarded.__name__}: one row of each table")
+        name = f"{table}.{qn(guarded._meta.get_field(column).column)}"
+        columns.append(f"{name} AS g{i}")
+        tables.append(table)
+        conditions.append(f"{table}.{qn(guarded._meta.pk.column)} = %s")
+        conditions.append(f"{name} IN ({', '.join(['%s'] * allowed)})")
+    locked = (
+        f"SELECT {', '.join(columns)} FROM {', '.join(tables)} "  # noqa: S608
+        f"WHERE {' AND '.join(conditions)} FOR UPDATE"
+    )
+    values = ", ".join(f"%s::{f.cast_db_type(connection)}" for f in fields)
+    # the history row as django-simple-history writes it (create_historical_record): a
+    # copy of every field, with the history's own (when, who, why, what kind of change)
+    history = getattr(model, meta.simple_history_manager_attribute).model
+    copied = {f.attname: f for f in meta.concrete_fields}
+    own = ("history_date", "history_change_reason", "history_type", "history_user_id")
+    targets, sources, asked = [], [], []
+    for f in history._meta.concrete_fields:
+        if f.attname in copied:
+            sources.append(f"new.{qn(copied[f.attname].column)}")
+        elif f.attname in own:
+            sources.append(f"%s::{f.cast_db_type(connection)}")
+            asked.append(f.attname)
+        elif f.primary_key:
+            continue  # history_id: its sequence
+        else:
+            raise TypeError(f"{history.__name__}.{f.attname}: not a history field this writes")
+        targets.append(qn(f.column))
+    # only the models' table and column names go into the SQL text
+    sql = (
+        f"WITH locked AS ({locked}), "  # noqa: S608
+        f"new AS (INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+        f"SELECT {values} FROM locked RETURNING *), "
+        f"history AS (INSERT INTO {qn(history._meta.db_table)} ({', '.join(targets)}) "
+        f"SELECT {', '.join(sources)} FROM new) "
+        f"SELECT new.{qn(meta.pk.column)}, locked.* FROM new, locked"
+    )
+    return sql, fields, tuple(asked)
+
+
+def insert_with_history(obj: Model, *, guards: Sequence[tuple[type[Model], int, str, tuple]]):
+    """PostgreSQL: insert `obj` (a new row) and its history row, as Model.save() and
+    django-simple-history would, in one statement: one round trip, no BEGIN and COMMIT
+    of their own (in autocommit the statement is its transaction), and none of the
+    ORM's per-save work.
+
+    Only if each of `guards`, ``(model, pk, column, allowed)``, holds: the row `pk` is
+    there, its `column` has one of the `allowed` values, and it is locked FOR UPDATE
+    (re-checked after any wait for the lock, as PostgreSQL does). Returns the guards'
+    values, in order, with `obj` saved; or None, with nothing written, when one does
+    not hold (the caller then takes its longer way).
+
+    What this leaves out of Model.save(): the pre_save and post_save signals (the
+    history row is what post_save writes: tests/test_statement_save.py checks that it is
+    the only receiver) and simple_history's signals around its record (refused below if
+    anything listens). The history user is `obj._history_user`, which must be set."""
+    if connection.vendor != "postgresql":
+        raise TypeError("one INSERT of two tables is PostgreSQL's (a WITH that writes)")
+    model = type(obj)
+    history = getattr(model, model._meta.simple_history_manager_attribute).model
+    if pre_create_historical_record.has_listeners(history) or (
+        post_create_historical_record.has_listeners(history)
+    ):
+        raise TypeError(f"{history.__name__}: its signals have receivers; save() instead")
+    sql, fields, asked = _insert_sql(
+        model,
+        tuple((m, column, len(allowed)) for m, _pk, column, allowed in guards),
+        connection.vendor,
+    )
+    params = []
+    for _model, pk, _column, allowed in guards:
+        params += [pk, *(getattr(value, "value", value) for value in allowed)]  # choices
+    params += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    own = {
+        "history_date": getattr(obj, "_history_date", timezone.now()),
+        "history_change_reason": get_change_reason_from_object(obj),
+        "history_type": "+",
+        "history_user_id": obj._history_user.pk,
+    }
+    params += [own[name] for name in asked]
+    with cursor() as cur:
+        cur.execute(sql, params)
+        row = cur.fetchone()
+    if row is None:
+        return None
+    obj.pk = row[0]
+    obj._state.adding = False
+    obj._state.db = connection.alias
+    return tuple(row[1:])

@@ -56,6 +56,11 @@ def _state(pk: int) -> tuple[str, str, int, bool]:
     return status, verdict, version, bool(asserted and denied) or any(confirmed)
 
 
+# What a claim's status stays when the claim only gains a statement: being contested can
+# then only begin, which only changes an open claim (claim_refresh_status(gained=True)).
+KEPT_ON_GAINING = (Claim.Status.DISPUTED, Claim.Status.RESOLVED)
+
+
 def claim_is_contested(*, claim: Claim) -> bool:
     return _state(claim.pk)[3]
 
@@ -88,7 +93,7 @@ def claim_refresh_status(
     if claim is None:
         return
     status = claim.status if locked else locked_value(Claim, claim.pk, "status")
-    if gained and status != Claim.Status.OPEN:
+    if gained and status in KEPT_ON_GAINING:
         claim.status = status
         return
     claim.status, claim.verdict, claim.version, contested = _state(claim.pk)

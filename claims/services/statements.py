@@ -9,17 +9,18 @@ statement changed since: nothing is silently overwritten.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
 from claims import anchoring
-from claims.compiled import locked_value, locked_values
+from claims.compiled import insert_with_history, locked_value, locked_values
 from claims.models import Actor, Claim, Contradiction, Source, Statement
 from claims.services.conflicts import EditConflict, lock_version
-from claims.services.disputes import claim_refresh_status
+from claims.services.disputes import KEPT_ON_GAINING, claim_refresh_status
 
 
 @dataclass(frozen=True)
@@ -164,35 +165,37 @@ def statement_create(
     The anchor (or the browser's Selection, placed here) is checked against the source's
     text read under a row lock: a text edit running at the same time (source_update_text,
     which takes the same lock) either finished first, and the span is checked against the
-    new text, or waits for this.
+    new text, or waits for this. (On PostgreSQL the usual save is one SQL statement,
+    `_in_one_statement`: the span is checked against the text read with the source, and
+    the insert, under the lock, requires the source's version to be the one read.)
 
     A statement already recorded (same source, span, speaker, via, claim and stance) is
     refused by the database's unique constraint (statement_unique_per_speaker_span) on
     the insert itself, which rolls back the whole transaction (actors or a claim made
     with it included); only then is it looked up for the message: no query in advance on
     every save for the rare double submission, and no savepoint around the insert."""
+    fields = {
+        "reporting": reporting,
+        "stance": stance or "",
+        "said_on": said_on,
+        "summary": summary or "",
+    }
     statement = None
     try:
+        statement = _for_one_statement(user, source, anchor, speaker, via, claim, fields)
+        if statement is not None and _inserted_in_one_statement(statement, source, claim):
+            return statement
         with transaction.atomic():
             anchor = _verified(source, anchor, claim=claim)
-            statement = Statement(
-                source=source,
+            statement = _new_statement(
+                user,
+                source,
+                anchor,
                 speaker=_actor(speaker, user),
                 via=_actor(via, user),
-                reporting=reporting,
-                start=anchor.start,
-                end=anchor.end,
-                exact=anchor.exact,
-                prefix=anchor.prefix,
-                suffix=anchor.suffix,
                 claim=_claim(claim, user),
-                stance=stance or "",
-                said_on=said_on,
-                summary=summary or "",
-                created_by=user,
+                **fields,
             )
-            _check(statement)
-            statement._history_user = user
             statement.save()
             # an existing claim was locked with the source (_verified), one made here is new
             locked = isinstance(claim, Claim) and claim.pk is not None
@@ -202,6 +205,64 @@ def statement_create(
             _refuse_duplicate(statement)  # the same statement, recorded before (or just now)
         raise
     return statement
+
+
+def _new_statement(user, source: Source, anchor: anchoring.Anchor, **fields) -> Statement:
+    statement = Statement(
+        source=source,
+        start=anchor.start,
+        end=anchor.end,
+        exact=anchor.exact,
+        prefix=anchor.prefix,
+        suffix=anchor.suffix,
+        created_by=user,
+        **fields,
+    )
+    _check(statement)
+    statement._history_user = user
+    return statement
+
+
+def _for_one_statement(user, source, anchor, speaker, via, claim, fields) -> Statement | None:
+    """PostgreSQL, the usual save (actors and a claim that exist, a claim that a new
+    statement leaves as it is): the statement to insert with its history row by one SQL
+    statement (`_inserted_in_one_statement`), a round trip instead of five (BEGIN, the
+    locks, two INSERTs, COMMIT); None when this way does not apply. The selection is
+    placed in the text the form read with the source; the insert then requires the
+    source's version to be the one read, so the text is the one it was placed in."""
+    if (
+        connection.vendor != "postgresql"
+        or {"text", "version"} & source.get_deferred_fields()
+        or not all(isinstance(actor, Actor | None) for actor in (speaker, via))
+        or not (claim is None or (isinstance(claim, Claim) and claim.pk is not None))
+        # an open claim, as the form read it, will most likely need its status refreshed
+        or (claim is not None and claim.status not in KEPT_ON_GAINING)
+    ):
+        return None
+    try:
+        placed = _placed(source.text, anchor)
+    except anchoring.AnchorError:
+        return None  # said again against the text read under the lock
+    return _new_statement(user, source, placed, speaker=speaker, via=via, claim=claim, **fields)
+
+
+def _inserted_in_one_statement(statement: Statement, source: Source, claim) -> bool:
+    """Whether `statement` was inserted, with its history row, under the source's and
+    the claim's locks, the source's version still the one read and the claim's status
+    one a new statement leaves as it is (compiled.insert_with_history). If not, nothing
+    was written: the caller takes the way every database has, which reads the text
+    again under the lock, makes new actors or claims and refreshes an open claim."""
+    guards = [(Source, source.pk, "version", (source.version,))]
+    if claim is not None:
+        guards.append((Claim, claim.pk, "status", KEPT_ON_GAINING))
+    # in a caller's transaction, a savepoint: a refused duplicate leaves it usable
+    with transaction.atomic() if connection.in_atomic_block else nullcontext():
+        held = insert_with_history(statement, guards=guards)
+    if held is None:
+        return False
+    if claim is not None:
+        claim.status = held[1]  # as locked: the status refresh would leave it so
+    return True
 
 
 def _verified(
@@ -216,24 +277,38 @@ def _verified(
     read into it (one round trip for both locks): its status refresh after the insert
     then takes no lock of its own. Statements saved at once on one claim wait for each
     other there, as they waited in the refresh. A claim deleted since the form was read
-    is refused."""
+    is refused.
+
+    A `source` read with its text and version (the statement form reads both) has only
+    its version compared under the lock, and its text read again only if it changed: the
+    text crosses from the database once."""
+    column = "text" if {"text", "version"} & source.get_deferred_fields() else "version"
     if isinstance(claim, Claim) and claim.pk is not None:
         try:
-            source.text, claim.status = locked_values(
-                (Source, source.pk, "text"), (Claim, claim.pk, "status")
+            current, claim.status = locked_values(
+                (Source, source.pk, column), (Claim, claim.pk, "status")
             )
         except Claim.DoesNotExist:
             raise ValidationError({"claim": "This claim has just been deleted."}) from None
     else:
-        source.text = locked_value(Source, source.pk, "text")
+        current = locked_value(Source, source.pk, column)
+    if column == "text":
+        source.text = current
+    elif current != source.version:  # edited since it was read: the text as it is now
+        source.text, source.version = locked_value(Source, source.pk, "text"), current
     try:
-        if isinstance(anchor, Selection):
-            return anchor.resolve(source.text)
-        anchoring.verify(source.text, anchor.start, anchor.end, anchor.exact)
+        return _placed(source.text, anchor)
     except anchoring.AnchorError as exc:
         message = SELECTION_ERROR.format(exc) if isinstance(anchor, Selection) else str(exc)
         raise ValidationError({"exact": message}) from None
-    return anchoring.make_anchor(source.text, anchor.start, anchor.end)
+
+
+def _placed(text: str, anchor: anchoring.Anchor | Selection) -> anchoring.Anchor:
+    """The selection placed in `text`, or the anchor verified against it (AnchorError)."""
+    if isinstance(anchor, Selection):
+        return anchor.resolve(text)
+    anchoring.verify(text, anchor.start, anchor.end, anchor.exact)
+    return anchoring.make_anchor(text, anchor.start, anchor.end)
 
 
 def _refuse_duplicate(statement: Statement) -> None:

@@ -87,10 +87,13 @@ def statement_create(request: HttpRequest, pk: int) -> HttpResponse:
         _require_perm(request, "claims.add_statement")
         form = StatementForm(source=source, auto_id="new_%s")
         return _form_response(request, form, source)
-    # Not the text: the service reads it once, under the source's row lock, and places the
-    # selection there (the form only does so to show errors with the others').
-    # the source, the speaker and the claim chosen: one query (claims/compiled.py)
-    (source,), read = StatementForm.read_with(request.POST, (Source, pk, ("id", "title")))
+    # the source, the speaker and the claim chosen: one query (claims/compiled.py). The
+    # service places the selection in this text on PostgreSQL, where it saves only if the
+    # source's version is still this one; otherwise it reads the text under the source's
+    # lock. (The form does not place it, but to show errors with the others'.)
+    (source,), read = StatementForm.read_with(
+        request.POST, (Source, pk, ("id", "title", "text", "version"))
+    )
     if source is None:
         raise Http404("No such source.")
     _require_perm(request, "claims.add_statement")
