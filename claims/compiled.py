@@ -4,13 +4,15 @@ Built by the ORM each time, a read of one row by its key costs about 0.25 ms to 
 and 0.03 ms to run. Here the SQL is the ORM's own for the same queryset, compiled the
 first time on each kind of database and then run with the row's key: `by_pk` makes the
 model instance as the ORM does (Model.from_db, with the database's converters),
-`locked_value` reads one text column under a row lock. Each round trip to the database
-also counts (0.3-0.5 ms on a busy machine), so `by_pks` reads rows of several tables in
-one query (the statement save's source, speaker and claim) and `locked_values` locks rows
-of several tables in one statement (the source's text and the claim's status). `keyed`
-and `fetch_row` do the same for any queryset of one row (the claim status refresh's
-probes: claims/services/disputes.py). On PostgreSQL these statements are prepared, once
-per connection (`cursor`): parsing and planning them cost more than running them.
+`locked_value` reads one column (text or integer) under a row lock. Each round trip to
+the database also counts (0.3-0.5 ms on a busy machine), so `by_pks` reads rows of
+several tables in one query (the statement save's source, speaker and claim) and
+`locked_values` locks rows of several tables in one statement (the source's version and
+the claim's status). `keyed` and `fetch_row` do the same for any queryset of one row (the
+claim status refresh's probes: claims/services/disputes.py). On PostgreSQL these
+statements are prepared, once per connection (`cursor`): parsing and planning them cost
+more than running them; and `insert_with_history` inserts a row and its history row,
+under locks and checks of other rows, in one statement (the usual statement save).
 """
 
 from __future__ import annotations
@@ -342,6 +344,8 @@ def insert_with_history(obj: Model, *, guards: Sequence[tuple[type[Model], int, 
         post_create_historical_record.has_listeners(history)
     ):
         raise TypeError(f"{history.__name__}: its signals have receivers; save() instead")
+    if not guards:
+        raise TypeError("at least one row to lock and check")
     sql, fields, asked = _insert_sql(
         model,
         tuple((m, column, len(allowed)) for m, _pk, column, allowed in guards),

@@ -177,3 +177,37 @@ def test_on_postgresql_these_reads_are_prepared_and_the_orms_are_not():
     new = [sql for sql in prepared() if sql not in before]
     assert len(new) == 1 and new[0].startswith('SELECT "claims_claim"."id"'), new
     assert "$1" in new[0]  # the key a parameter of the statement, not part of its text
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a WITH that writes")
+def test_a_row_and_its_history_in_one_statement_only_when_the_guards_hold(researcher):
+    from claims.compiled import insert_with_history
+    from tests.factories import make_actor
+
+    source, claim = make_source(), make_claim(status=Claim.Status.RESOLVED)
+
+    def statement() -> Statement:
+        new = Statement(source=source, speaker=make_actor(), start=4, end=12, exact="minister")
+        new.claim, new.stance, new.created_by = claim, "asserts", researcher
+        new._history_user = researcher
+        return new
+
+    refused = statement()
+    guards = [(Source, source.pk, "version", (source.version + 1,))]
+    with CaptureQueriesContext(connection) as ctx:
+        assert insert_with_history(refused, guards=guards) is None
+    assert len(ctx.captured_queries) == 1 and refused.pk is None
+    open_only = [(Claim, claim.pk, "status", (Claim.Status.OPEN,))]
+    assert insert_with_history(statement(), guards=open_only) is None
+    assert not Statement.objects.exists() and not Statement.history.exists()
+
+    saved = statement()
+    guards = [
+        (Source, source.pk, "version", (source.version,)),
+        (Claim, claim.pk, "status", (Claim.Status.DISPUTED, Claim.Status.RESOLVED)),
+    ]
+    assert insert_with_history(saved, guards=guards) == (source.version, "resolved")
+    assert Statement.objects.get().pk == saved.pk and not saved._state.adding
+    assert Statement.history.get().id == saved.pk
+    with pytest.raises(TypeError, match="at least one row"):
+        insert_with_history(statement(), guards=[])

@@ -166,7 +166,7 @@ def statement_create(
     text read under a row lock: a text edit running at the same time (source_update_text,
     which takes the same lock) either finished first, and the span is checked against the
     new text, or waits for this. (On PostgreSQL the usual save is one SQL statement,
-    `_in_one_statement`: the span is checked against the text read with the source, and
+    `_for_one_statement`: the span is checked against the text read with the source, and
     the insert, under the lock, requires the source's version to be the one read.)
 
     A statement already recorded (same source, span, speaker, via, claim and stance) is

@@ -87,10 +87,11 @@ def statement_create(request: HttpRequest, pk: int) -> HttpResponse:
         _require_perm(request, "claims.add_statement")
         form = StatementForm(source=source, auto_id="new_%s")
         return _form_response(request, form, source)
-    # the source, the speaker and the claim chosen: one query (claims/compiled.py). The
-    # service places the selection in this text on PostgreSQL, where it saves only if the
-    # source's version is still this one; otherwise it reads the text under the source's
-    # lock. (The form does not place it, but to show errors with the others'.)
+    # the source (its text and version), the speaker and the claim chosen: one query
+    # (claims/compiled.py). The service places the selection in this text and saves it
+    # only if the source's version is still this one under the source's lock (else the
+    # text is read again there). The form does not place it, but to show errors with the
+    # others'.
     (source,), read = StatementForm.read_with(
         request.POST, (Source, pk, ("id", "title", "text", "version"))
     )
