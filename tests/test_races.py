@@ -309,6 +309,39 @@ def test_a_status_refresh_never_overwrites_an_editors_resolution(researcher, edi
         assert claim.history.count() == 2
 
 
+def test_a_statement_on_a_disputed_claim_saved_while_an_editor_resolves_it(researcher, editor):
+    """A new statement leaves a disputed or resolved claim as it is. On PostgreSQL its save
+    is then one statement (compiled.insert_with_history) that locks the claim and checks
+    its status after any wait for the lock: whichever comes first, the statement is saved
+    and the editor's resolution stands, at the version the editor saved."""
+    researcher_client, editor_client = client_for(researcher), client_for(editor)
+    for round in range(ROUNDS):
+        source = make_source()
+        claim = make_claim(f"The bridge was safe ({round}).", status=Claim.Status.DISPUTED)
+        for quote, stance in [("The minister said", "asserts"), ("An engineer said", "denies")]:
+            make_statement(
+                source=source, quote=quote, claim=claim, stance=stance, created_by=editor
+            )
+        opened = Claim.objects.get(pk=claim.pk).version
+        data = post_data(
+            source.text, "Critics said", speaker=make_actor().pk, claim=claim.pk, stance="denies"
+        )
+        new = reverse("claims:statement_create", args=[source.pk])
+        resolve = reverse("claims:claim_resolve", args=[claim.pk])
+        saved, resolved = race(
+            lambda new=new, data=data: researcher_client.post(new, data, headers=HTMX),
+            lambda resolve=resolve, opened=opened: editor_client.post(
+                resolve, {"action": "resolve", "version": opened}
+            ),
+        )
+        assert saved.status_code == 201, statuses([saved])
+        assert resolved.status_code == 302, statuses([resolved])
+        claim.refresh_from_db()
+        assert claim.status == "resolved" and claim.version == opened + 1
+        assert claim.reviewed_by == editor
+        assert Statement.objects.filter(claim=claim).count() == 3
+
+
 def test_a_status_refresh_after_a_delete_never_reopens_a_resolved_claim(researcher, editor):
     """The other direction: deleting the statement that kept a claim disputed (which would
     reopen it) while an editor resolves it."""
