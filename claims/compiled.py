@@ -264,6 +264,13 @@ def locked_values(*wanted: tuple[type[Model], int, str]) -> tuple:
 # --- a row and its history row, in one statement (PostgreSQL) -----------------------
 
 
+def _unsized(field) -> str:
+    """The field's type without its length ("varchar", not "varchar(20)"): an explicit cast
+    to a length cuts a longer value silently, where the insert into the column refuses it
+    (as the ORM's insert does)."""
+    return field.cast_db_type(connection).split("(", 1)[0]
+
+
 @cache
 def _insert_sql(
     model: type[Model], guards: tuple[tuple[type[Model], str, int], ...], vendor: str
@@ -290,18 +297,20 @@ def _insert_sql(
         f"SELECT {', '.join(columns)} FROM {', '.join(tables)} "  # noqa: S608
         f"WHERE {' AND '.join(conditions)} FOR UPDATE"
     )
-    values = ", ".join(f"%s::{f.cast_db_type(connection)}" for f in fields)
+    values = ", ".join(f"%s::{_unsized(f)}" for f in fields)
     # the history row as django-simple-history writes it (create_historical_record): a
     # copy of every field, with the history's own (when, who, why, what kind of change)
     history = getattr(model, meta.simple_history_manager_attribute).model
     copied = {f.attname: f for f in meta.concrete_fields}
     own = ("history_date", "history_change_reason", "history_type", "history_user_id")
-    targets, sources, asked = [], [], []
+    targets, sources, asked, returning = [], [], [], [qn(meta.pk.column)]
     for f in history._meta.concrete_fields:
         if f.attname in copied:
-            sources.append(f"new.{qn(copied[f.attname].column)}")
+            column = qn(copied[f.attname].column)
+            sources.append(f"new.{column}")
+            returning += [column] if column not in returning else []
         elif f.attname in own:
-            sources.append(f"%s::{f.cast_db_type(connection)}")
+            sources.append(f"%s::{_unsized(f)}")
             asked.append(f.attname)
         elif f.primary_key:
             continue  # history_id: its sequence
@@ -312,7 +321,7 @@ def _insert_sql(
     sql = (
         f"WITH locked AS ({locked}), "  # noqa: S608
         f"new AS (INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
-        f"SELECT {values} FROM locked RETURNING *), "
+        f"SELECT {values} FROM locked RETURNING {', '.join(returning)}), "
         f"history AS (INSERT INTO {qn(history._meta.db_table)} ({', '.join(targets)}) "
         f"SELECT {', '.join(sources)} FROM new) "
         f"SELECT new.{qn(meta.pk.column)}, locked.* FROM new, locked"
@@ -335,7 +344,9 @@ def insert_with_history(obj: Model, *, guards: Sequence[tuple[type[Model], int, 
     What this leaves out of Model.save(): the pre_save and post_save signals (the
     history row is what post_save writes: tests/test_statement_save.py checks that it is
     the only receiver) and simple_history's signals around its record (refused below if
-    anything listens). The history user is `obj._history_user`, which must be set."""
+    anything listens); and its settings and overrides (SIMPLE_HISTORY_ENABLED, the user
+    of the request). The history user is `obj._history_user`, which must be set (None
+    records none). The row's timestamps are taken before any wait for the locks."""
     if connection.vendor != "postgresql":
         raise TypeError("one INSERT of two tables is PostgreSQL's (a WITH that writes)")
     model = type(obj)
@@ -359,7 +370,7 @@ def insert_with_history(obj: Model, *, guards: Sequence[tuple[type[Model], int, 
         "history_date": getattr(obj, "_history_date", timezone.now()),
         "history_change_reason": get_change_reason_from_object(obj),
         "history_type": "+",
-        "history_user_id": obj._history_user.pk,
+        "history_user_id": getattr(obj._history_user, "pk", None),  # set, maybe None
     }
     params += [own[name] for name in asked]
     with cursor() as cur:

@@ -4,7 +4,7 @@ the row's lock."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection, transaction
+from django.db import DataError, connection, transaction
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
@@ -211,3 +211,7 @@ def test_a_row_and_its_history_in_one_statement_only_when_the_guards_hold(resear
     assert Statement.history.get().id == saved.pk
     with pytest.raises(TypeError, match="at least one row"):
         insert_with_history(statement(), guards=[])
+    too_long = statement()
+    too_long.prefix = "x" * 65  # refused as the ORM's insert refuses it, never cut short
+    with pytest.raises(DataError), transaction.atomic():
+        insert_with_history(too_long, guards=guards)

@@ -173,7 +173,8 @@ def statement_create(
     refused by the database's unique constraint (statement_unique_per_speaker_span) on
     the insert itself, which rolls back the whole transaction (actors or a claim made
     with it included); only then is it looked up for the message: no query in advance on
-    every save for the rare double submission, and no savepoint around the insert."""
+    every save for the rare double submission, and no savepoint around the insert (but
+    for the one statement of PostgreSQL's way inside a caller's transaction)."""
     fields = {
         "reporting": reporting,
         "stance": stance or "",
@@ -256,7 +257,8 @@ def _inserted_in_one_statement(statement: Statement, source: Source, claim) -> b
     if claim is not None:
         guards.append((Claim, claim.pk, "status", KEPT_ON_GAINING))
     # in a caller's transaction, a savepoint: a refused duplicate leaves it usable
-    with transaction.atomic() if connection.in_atomic_block else nullcontext():
+    in_transaction = connection.in_atomic_block or not connection.get_autocommit()
+    with transaction.atomic() if in_transaction else nullcontext():
         held = insert_with_history(statement, guards=guards)
     if held is None:
         return False
@@ -279,9 +281,10 @@ def _verified(
     other there, as they waited in the refresh. A claim deleted since the form was read
     is refused.
 
-    A `source` read with its text and version (the statement form reads both) has only
-    its version compared under the lock, and its text read again only if it changed: the
-    text crosses from the database once."""
+    A `source` read from the database with its text and version (the statement form
+    reads both: they were stored together) has only its version compared under the lock,
+    and its text read again only if it changed: the text crosses from the database once.
+    (An instance built in code with a text of its own must not come with its version.)"""
     column = "text" if {"text", "version"} & source.get_deferred_fields() else "version"
     if isinstance(claim, Claim) and claim.pk is not None:
         try:
