@@ -228,21 +228,28 @@ def locked_value(model: type[Model], pk: int, column: str) -> str:
 
 
 @cache
-def _values_sql(wanted: tuple[tuple[type[Model], str], ...], vendor: str) -> str:
+def _values_sql(wanted: tuple[tuple[type[Model], str, int], ...], vendor: str) -> str:
+    """One row of each of several tables by its key, locked together: `wanted` is
+    ``(model, column, allowed)`` each, its column read (as g0, g1, ...), and when
+    `allowed` is more than 0 the row only if that column holds one of `allowed` values
+    (parameters after its key's)."""
     qn = connection.ops.quote_name
-    columns, tables, keys = [], [], []
-    for model, column in wanted:
+    columns, tables, conditions = [], [], []
+    for i, (model, column, allowed) in enumerate(wanted):
         field = model._meta.get_field(column)
         if field.get_internal_type() not in _PLAIN:
             raise TypeError(f"{model.__name__}.{column} needs the ORM's converters")
         table = qn(model._meta.db_table)
         if table in tables:
             raise TypeError(f"{model.__name__}: one row of each table")
-        columns.append(f"{table}.{qn(field.column)}")
+        name = f"{table}.{qn(field.column)}"
+        columns.append(f"{name} AS g{i}")
         tables.append(table)
-        keys.append(f"{table}.{qn(model._meta.pk.column)} = %s")
+        conditions.append(f"{table}.{qn(model._meta.pk.column)} = %s")
+        if allowed:
+            conditions.append(f"{name} IN ({', '.join(['%s'] * allowed)})")
     # only the models' table and column names go into the SQL text
-    sql = f"SELECT {', '.join(columns)} FROM {', '.join(tables)} WHERE {' AND '.join(keys)}"  # noqa: S608
+    sql = f"SELECT {', '.join(columns)} FROM {', '.join(tables)} WHERE {' AND '.join(conditions)}"  # noqa: S608
     return f"{sql} FOR UPDATE" if connection.features.has_select_for_update else sql
 
 
@@ -252,7 +259,7 @@ def locked_values(*wanted: tuple[type[Model], int, str]) -> tuple:
     the first one missing."""
     if connection.get_autocommit():
         raise TransactionManagementError("A row lock outside a transaction holds nothing.")
-    sql = _values_sql(tuple((model, column) for model, _pk, column in wanted), connection.vendor)
+    sql = _values_sql(tuple((model, column, 0) for model, _pk, column in wanted), connection.vendor)
     with cursor() as cur:
         cur.execute(sql, [pk for _model, pk, _column in wanted])
         row = cur.fetchone()
@@ -283,20 +290,7 @@ def _insert_sql(
     if any(f.generated or f.has_db_default() for f in fields):
         raise TypeError(f"{model.__name__}: a generated or database default column")
     # the guards: each row by its key, with one of the values allowed, locked together
-    columns, tables, conditions = [], [], []
-    for i, (guarded, column, allowed) in enumerate(guards):
-        table = qn(guarded._meta.db_table)
-        if table in tables:
-            raise TypeError(f"{guarded.__name__}: one row of each table")
-        name = f"{table}.{qn(guarded._meta.get_field(column).column)}"
-        columns.append(f"{name} AS g{i}")
-        tables.append(table)
-        conditions.append(f"{table}.{qn(guarded._meta.pk.column)} = %s")
-        conditions.append(f"{name} IN ({', '.join(['%s'] * allowed)})")
-    locked = (
-        f"SELECT {', '.join(columns)} FROM {', '.join(tables)} "  # noqa: S608
-        f"WHERE {' AND '.join(conditions)} FOR UPDATE"
-    )
+    locked = _values_sql(guards, vendor)
     values = ", ".join(f"%s::{_unsized(f)}" for f in fields)
     # the history row as django-simple-history writes it (create_historical_record): a
     # copy of every field, with the history's own (when, who, why, what kind of change)
@@ -308,7 +302,8 @@ def _insert_sql(
         if f.attname in copied:
             column = qn(copied[f.attname].column)
             sources.append(f"new.{column}")
-            returning += [column] if column not in returning else []
+            if column not in returning:
+                returning.append(column)
         elif f.attname in own:
             sources.append(f"%s::{_unsized(f)}")
             asked.append(f.attname)
